@@ -1,0 +1,97 @@
+# ngx_icp_module: build, test and demo.  See README.md.
+#
+# Fragments included below add their binaries to TOOLS and UNIT_BINS; every
+# object goes under $(BUILD), so `make unit-asan` can rebuild the same tree
+# with sanitizers into build/asan without touching build/.
+
+NGINX_SRC  ?= /usr/share/nginx/src
+NGINX_BIN  ?= /usr/sbin/nginx
+BUILD      ?= build
+CC         ?= cc
+CFLAGS     ?= -O2 -g
+SAN_FLAGS  ?=
+ALL_CFLAGS  = -std=c99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror \
+              $(CFLAGS) $(SAN_FLAGS) -Ilua-free-rules
+ALL_LDFLAGS = $(SAN_FLAGS)
+
+MODULE     := $(BUILD)/ngx_http_icp_module.so
+NGX_TREE   := $(BUILD)/nginx
+TOOLS      :=
+UNIT_BINS  :=
+
+DEB_PACKAGES := nginx nginx-dev libhiredis-dev libpcre2-dev libssl-dev \
+                zlib1g-dev redis-server redis-tools libcmocka-dev wrk \
+                clang libclang-rt-14-dev valgrind perl
+
+.PHONY: all module tools deps unit unit-asan integration test demo clean \
+        bench FORCE
+
+all: module tools
+
+include lua-free-rules/rules.mk
+-include tools/load.mk
+-include tools/report.mk
+include tests/tests.mk
+
+tools: $(TOOLS)
+
+deps:
+	@missing=""; \
+	for p in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+	        | grep -q '^install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -q && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+
+# nginx's configure writes a Makefile into its working directory, so it runs
+# in a tree of symlinks under build/ and never writes into $(NGINX_SRC).
+# It re-runs only when `config` or the list of source files changes.
+SRC_LIST := $(sort $(wildcard ngx_icp_module/*.[ch] lua-free-rules/*.[ch]))
+
+$(BUILD)/src-list: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(SRC_LIST)' | cmp -s - $@ || echo '$(SRC_LIST)' > $@
+
+$(NGX_TREE)/Makefile: config $(BUILD)/src-list $(NGINX_SRC)/conf_flags
+	rm -rf $(NGX_TREE) && mkdir -p $(NGX_TREE)
+	for f in auto configure src; do \
+	    ln -s $(NGINX_SRC)/$$f $(NGX_TREE)/$$f; done
+	cd $(NGX_TREE) && bash -c '. $(NGINX_SRC)/conf_flags && \
+	    ./configure "$${NGX_CONF_FLAGS[@]}" \
+	        --add-dynamic-module=$(CURDIR) --builddir=objs' \
+	    > configure.log 2>&1 || { cat $(NGX_TREE)/configure.log; exit 1; }
+
+module: $(MODULE)
+
+$(MODULE): $(NGX_TREE)/Makefile FORCE
+	$(MAKE) -C $(NGX_TREE) -f objs/Makefile modules
+	@cmp -s $(NGX_TREE)/objs/ngx_http_icp_module.so $@ || \
+	    cp $(NGX_TREE)/objs/ngx_http_icp_module.so $@
+
+unit: $(UNIT_BINS)
+	@sh tests/run-unit.sh $(UNIT_BINS)
+
+unit-asan:
+	$(MAKE) BUILD=build/asan CC=clang CFLAGS='-O1 -g' \
+	    SAN_FLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' \
+	    unit
+
+integration: module tools
+	prove -r t/
+
+test: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) unit-asan
+	$(MAKE) integration
+
+demo: deps
+	$(MAKE) all
+	perl examples/demo.pl
+
+clean:
+	rm -rf $(BUILD)
