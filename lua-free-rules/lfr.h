@@ -85,6 +85,12 @@ const char *lfr_slot_name(const lfr_rules_t *rules, size_t slot);
 /* -1 when the rules do not read that field. */
 int lfr_slot_find(const lfr_rules_t *rules, lfr_source_t source,
     const char *name);
+/*
+ * The slot of a field written as in the rules ("industry",
+ * "firmo.industry", "contact.title", "$host", "visits"): -1 when the rules
+ * do not read it, -2 when it is not a field name.
+ */
+int lfr_field_find(const lfr_rules_t *rules, const char *field, size_t len);
 
 
 typedef struct {

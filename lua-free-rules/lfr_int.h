@@ -1,0 +1,152 @@
+/*
+ * lua-free-rules internals: the compiled form of a ruleset, shared by the
+ * compiler, the evaluator and the accessors.  Not part of the API.
+ */
+
+#ifndef LFR_INT_H
+#define LFR_INT_H
+
+#ifndef PCRE2_CODE_UNIT_WIDTH
+#define PCRE2_CODE_UNIT_WIDTH 8
+#endif
+#include <pcre2.h>
+
+#include "lfr.h"
+
+
+/* A route pattern that matches every segment or persona. */
+#define LFR_ANY  (-3)
+
+
+typedef enum {
+    LFR_OP_IN = 0,
+    LFR_OP_NOT_IN,
+    LFR_OP_RANGE,
+    LFR_OP_EQ,
+    LFR_OP_NE,
+    LFR_OP_LT,
+    LFR_OP_LE,
+    LFR_OP_GT,
+    LFR_OP_GE,
+    LFR_OP_RE,
+    LFR_OP_NOT_RE,
+    LFR_OP_HAS,
+    LFR_OP_EXISTS,
+    LFR_OP_MISSING
+} lfr_op_t;
+
+
+/* A literal; numeric literals keep their value for numeric comparison. */
+typedef struct {
+    const char   *data;
+    size_t        len;
+    double        num;
+    int           is_num;
+} lfr_value_t;
+
+
+typedef struct {
+    uint32_t      slot;
+    lfr_op_t      op;
+    unsigned      weight;
+    uint32_t      value;        /* first literal in rules->values */
+    uint32_t      nvalues;
+    double        lo;           /* numeric bound(s) */
+    double        hi;
+    pcre2_code   *re;
+    const char   *field;        /* as written, for lfr_explain */
+} lfr_cond_t;
+
+
+/* An icp, exclude or persona block. */
+typedef struct {
+    const char   *name;
+    uint32_t      cond;         /* first condition in rules->conds */
+    uint32_t      nconds;
+    unsigned      total;        /* sum of the weights */
+    unsigned      threshold;
+    unsigned      line;
+    unsigned      col;
+} lfr_block_t;
+
+
+typedef struct {
+    const char   *name;
+    const char   *uri;
+    unsigned      weight;
+    unsigned      cum;          /* cumulative upper bound of its buckets */
+} lfr_variant_t;
+
+
+typedef struct {
+    int           segment;      /* ICP index, LFR_NONE, LFR_EXCLUDED, LFR_ANY */
+    int           persona;      /* persona index, LFR_NONE, LFR_ANY */
+    const char   *name;         /* "SEGMENT/PERSONA" */
+    const char   *experiment;   /* NULL with a single variant */
+    uint32_t      variant;      /* first variant in rules->variants */
+    uint32_t      nvariants;
+} lfr_route_t;
+
+
+typedef struct {
+    lfr_source_t  source;
+    const char   *name;
+} lfr_slot_t;
+
+
+/* Per-slot facts computed lazily during one lfr_classify call. */
+typedef struct {
+    uint32_t      gen;          /* valid when equal to rules->gen */
+    unsigned      num_done:1;
+    unsigned      num_ok:1;
+    unsigned      utf_done:1;
+    unsigned      utf_ok:1;
+    double        num;
+} lfr_scratch_t;
+
+
+typedef struct lfr_chunk_s  lfr_chunk_t;
+
+struct lfr_chunk_s {
+    lfr_chunk_t  *next;
+    size_t        used;
+    size_t        size;
+};
+
+
+struct lfr_rules_s {
+    lfr_slot_t             *slots;
+    size_t                  nslots;
+    lfr_cond_t             *conds;
+    size_t                  nconds;
+    lfr_value_t            *values;
+    size_t                  nvalues;
+    lfr_block_t            *icps;
+    size_t                  nicps;
+    lfr_block_t            *excludes;
+    size_t                  nexcludes;
+    lfr_block_t            *personas;
+    size_t                  npersonas;
+    lfr_route_t            *routes;
+    size_t                  nroutes;
+    lfr_variant_t          *variants;
+    size_t                  nvariants;
+
+    lfr_scratch_t          *scratch;
+    uint32_t                gen;
+
+    pcre2_match_data       *match_data;
+    pcre2_match_context    *match_ctx;
+    pcre2_jit_stack        *jit_stack;
+
+    lfr_chunk_t            *arena;
+};
+
+
+lfr_rules_t *lfr_rules_new(void);
+char *lfr_strdup(lfr_rules_t *rules, const char *s, size_t len);
+int lfr_parse_number(const char *s, size_t len, double *num);
+int lfr_field_resolve(const char *field, size_t len, lfr_source_t *source,
+    const char **name, size_t *name_len);
+
+#endif /* LFR_INT_H */

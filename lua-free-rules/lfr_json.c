@@ -1,0 +1,132 @@
+/*
+ * JSON string escaping for the log record and the CLI.  The output is
+ * always valid JSON string content: invalid UTF-8 becomes U+FFFD, one per
+ * maximal ill-formed subpart, as the Unicode standard recommends.
+ */
+
+#include <string.h>
+
+#include "lfr.h"
+
+
+/*
+ * Length of the well-formed UTF-8 sequence at p (1..4), or 0 with *bad set
+ * to the number of bytes one U+FFFD replaces.
+ */
+static size_t
+lfr_utf8_seq(const unsigned char *p, size_t len, size_t *bad)
+{
+    size_t         n, i;
+    unsigned char  lo, hi, c;
+
+    c = p[0];
+
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+    } else {
+        *bad = 1;
+        return 0;
+    }
+
+    /* the second byte's range excludes overlongs, surrogates, > U+10FFFF */
+    lo = 0x80;
+    hi = 0xbf;
+
+    if (c == 0xe0) {
+        lo = 0xa0;
+    } else if (c == 0xed) {
+        hi = 0x9f;
+    } else if (c == 0xf0) {
+        lo = 0x90;
+    } else if (c == 0xf4) {
+        hi = 0x8f;
+    }
+
+    for (i = 1; i < n; i++) {
+        if (i >= len || p[i] < lo || p[i] > hi) {
+            *bad = i;
+            return 0;
+        }
+
+        lo = 0x80;
+        hi = 0xbf;
+    }
+
+    return n;
+}
+
+
+size_t
+lfr_json_escape(char *dst, size_t size, const char *src, size_t len)
+{
+    size_t                need, n, bad, i;
+    int                   full;
+    char                  esc[8];
+    const char           *out;
+    const unsigned char  *p, *end;
+
+    static const char     hex[] = "0123456789abcdef";
+
+    p = (const unsigned char *) src;
+    end = p + len;
+    need = 0;
+    full = 0;
+
+    while (p < end) {
+        out = esc;
+
+        if (*p >= 0x80) {
+            n = lfr_utf8_seq(p, end - p, &bad);
+
+            if (n) {
+                out = (const char *) p;
+                p += n;
+
+            } else {
+                memcpy(esc, "\xef\xbf\xbd", 3);
+                n = 3;
+                p += bad;
+            }
+
+        } else if (*p == '"' || *p == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char) *p++;
+            n = 2;
+
+        } else if (*p == '\n' || *p == '\r' || *p == '\t') {
+            esc[0] = '\\';
+            esc[1] = *p == '\n' ? 'n' : (*p == '\r' ? 'r' : 't');
+            p++;
+            n = 2;
+
+        } else if (*p < 0x20 || *p == 0x7f) {
+            memcpy(esc, "\\u00", 4);
+            esc[4] = hex[*p >> 4];
+            esc[5] = hex[*p & 0xf];
+            p++;
+            n = 6;
+
+        } else {
+            out = (const char *) p++;
+            n = 1;
+        }
+
+        /* never a partial escape: a truncated output stays valid */
+        if (!full && need + n <= size) {
+            for (i = 0; i < n; i++) {
+                dst[need + i] = out[i];
+            }
+
+        } else {
+            full = 1;
+        }
+
+        need += n;
+    }
+
+    return need;
+}
