@@ -1,0 +1,421 @@
+/*
+ * icp-load: loads a CRM or enrichment export (CSV with a header row) into
+ * the Redis key schema of DESIGN.md.  Options, the row loop and the
+ * summary; the work is in csv.c, schema.c, row.c and writer.c.
+ *
+ * Exit status: 0 when every row loaded or was reported and skipped, 1 on
+ * a fatal error, an error reply from Redis or a bad row under --strict,
+ * 2 on a usage error.
+ */
+
+#include <ctype.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "csv.h"
+#include "preset.h"
+#include "row.h"
+#include "schema.h"
+#include "writer.h"
+
+
+typedef struct {
+    const char      *redis;
+    int              db;
+    const char      *password;
+    const char      *prefix;
+    const char      *ttl;
+    load_map_t      *maps;
+    const load_map_t *preset;
+    int              dry_run;
+    int              strict;
+    const char      *file;
+} load_opts_t;
+
+
+static const char  *load_usage =
+    "usage: icp-load [--redis ADDR] [--db N] [--password S] [--prefix P]\n"
+    "                [--ttl T] [--map COL=FIELD ...]"
+    " [--preset hubspot|salesforce]\n"
+    "                [--dry-run] [--strict] FILE.csv\n"
+    "\n"
+    "Loads a CSV with a header row into Redis hashes: key columns ip,\n"
+    "cidr, domain, contact_id; every other column is a field.  FILE may\n"
+    "be - for standard input.\n"
+    "\n"
+    "  --redis ADDR     host:port or unix:/path (default 127.0.0.1:6379)\n"
+    "  --db N           SELECT N first\n"
+    "  --password S     AUTH S first\n"
+    "  --prefix P       key prefix (default icp:)\n"
+    "  --ttl T          EXPIRE every key: seconds, or with s, m, h, d\n"
+    "  --map COL=FIELD  load column COL as FIELD; FIELD empty: drop it\n"
+    "  --preset NAME    header mapping of a hubspot or salesforce export\n"
+    "  --dry-run        print the commands, connect to nothing\n"
+    "  --strict         stop at the first bad row (exit 1)\n";
+
+
+/* "90", "90s", "30m", "12h", "7d" -> seconds as decimal text */
+static int
+load_parse_ttl(const char *text, char *out, size_t size)
+{
+    char          *end;
+    unsigned long  n, unit;
+
+    if (!isdigit((unsigned char) text[0])) {
+        return -1;
+    }
+
+    n = strtoul(text, &end, 10);
+
+    switch (*end) {
+    case '\0':
+    case 's':
+        unit = 1;
+        break;
+    case 'm':
+        unit = 60;
+        break;
+    case 'h':
+        unit = 3600;
+        break;
+    case 'd':
+        unit = 86400;
+        break;
+    default:
+        return -1;
+    }
+
+    if (*end != '\0' && end[1] != '\0') {
+        return -1;
+    }
+
+    /* Redis takes at most a signed 64-bit count; this keeps far below */
+    if (n == 0 || n > 100UL * 365 * 86400 / unit) {
+        return -1;
+    }
+
+    snprintf(out, size, "%lu", n * unit);
+
+    return 0;
+}
+
+
+static int
+load_parse_args(load_opts_t *o, int argc, char **argv, char *ttl, size_t size)
+{
+    int          c, nmaps;
+    char        *eq, *end;
+    long         db;
+
+    static const struct option  options[] = {
+        { "redis", required_argument, NULL, 'r' },
+        { "db", required_argument, NULL, 'n' },
+        { "password", required_argument, NULL, 'a' },
+        { "prefix", required_argument, NULL, 'p' },
+        { "ttl", required_argument, NULL, 't' },
+        { "map", required_argument, NULL, 'm' },
+        { "preset", required_argument, NULL, 'P' },
+        { "dry-run", no_argument, NULL, 'd' },
+        { "strict", no_argument, NULL, 's' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+
+    memset(o, 0, sizeof(load_opts_t));
+    o->redis = "127.0.0.1:6379";
+    o->db = -1;
+    o->prefix = "icp:";
+
+    o->maps = calloc(argc + 1, sizeof(load_map_t));
+    if (o->maps == NULL) {
+        fprintf(stderr, "icp-load: out of memory\n");
+        return -1;
+    }
+
+    nmaps = 0;
+
+    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        switch (c) {
+        case 'r':
+            o->redis = optarg;
+            break;
+
+        case 'n':
+            db = strtol(optarg, &end, 10);
+            if (!isdigit((unsigned char) optarg[0]) || *end != '\0'
+                || db > 65535)
+            {
+                fprintf(stderr, "icp-load: --db: not a database number: "
+                        "\"%s\"\n", optarg);
+                return -1;
+            }
+            o->db = db;
+            break;
+
+        case 'a':
+            o->password = optarg;
+            break;
+
+        case 'p':
+            o->prefix = optarg;
+            break;
+
+        case 't':
+            if (load_parse_ttl(optarg, ttl, size) != 0) {
+                fprintf(stderr, "icp-load: --ttl: not a time to live: "
+                        "\"%s\" (seconds, or a number with s, m, h, d)\n",
+                        optarg);
+                return -1;
+            }
+            o->ttl = ttl;
+            break;
+
+        case 'm':
+            eq = strrchr(optarg, '=');
+            if (eq == NULL || eq == optarg) {
+                fprintf(stderr, "icp-load: --map: expected COL=FIELD, "
+                        "got \"%s\"\n", optarg);
+                return -1;
+            }
+            *eq = '\0';
+            o->maps[nmaps].column = optarg;
+            o->maps[nmaps++].field = eq + 1;
+            break;
+
+        case 'P':
+            o->preset = load_preset(optarg);
+            if (o->preset == NULL) {
+                fprintf(stderr, "icp-load: --preset: unknown preset \"%s\" "
+                        "(hubspot, salesforce)\n", optarg);
+                return -1;
+            }
+            break;
+
+        case 'd':
+            o->dry_run = 1;
+            break;
+
+        case 's':
+            o->strict = 1;
+            break;
+
+        case 'h':
+            fputs(load_usage, stdout);
+            exit(0);
+
+        default:
+            fputs(load_usage, stderr);
+            return -1;
+        }
+    }
+
+    if (optind + 1 != argc) {
+        fputs(load_usage, stderr);
+        return -1;
+    }
+
+    o->file = argv[optind];
+
+    return 0;
+}
+
+
+static double
+load_now(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+
+static void
+load_summary(const load_opts_t *o, const load_rows_t *rows,
+    unsigned long read, unsigned long skipped, unsigned long errors,
+    double secs)
+{
+    fprintf(stderr, "icp-load: %s: %lu rows read, %lu skipped; keys %s: "
+            "%lu ip, %lu net, %lu domain, %lu contact; %lu redis errors; "
+            "%.2f s, %.0f rows/s\n",
+            o->file, read, skipped, o->dry_run ? "to write" : "written",
+            rows->keys[LOAD_KEY_IP], rows->keys[LOAD_KEY_NET],
+            rows->keys[LOAD_KEY_DOMAIN], rows->keys[LOAD_KEY_CONTACT],
+            errors, secs, secs > 0 ? read / secs : 0.0);
+}
+
+
+/*
+ * Reads the data rows.  Returns 0 at the end of the input, -1 when it
+ * stopped early: on a fatal error (already reported) or under --strict.
+ */
+static int
+load_rows(const load_opts_t *o, csv_t *csv, load_rows_t *rows,
+    load_writer_t *w, unsigned long *read, unsigned long *skipped)
+{
+    size_t          n;
+    csv_rc_t        rc;
+    csv_field_t    *fields;
+    load_row_rc_t   row;
+
+    for ( ;; ) {
+        rc = csv_next(csv, &fields, &n);
+
+        if (rc == CSV_EOF) {
+            return 0;
+        }
+
+        if (rc == CSV_FAIL) {
+            fprintf(stderr, "icp-load: %s:%lu: %s\n", o->file,
+                    csv_line(csv), csv_error(csv));
+            return -1;
+        }
+
+        (*read)++;
+
+        if (rc == CSV_BAD) {
+            fprintf(stderr, "%s:%lu: %s\n", o->file, csv_line(csv),
+                    csv_error(csv));
+            row = LOAD_ROW_BAD;
+
+        } else {
+            row = load_row(rows, csv_line(csv), fields, n);
+
+            if (row == LOAD_ROW_BAD) {
+                fprintf(stderr, "%s:%lu: %s\n", o->file, csv_line(csv),
+                        rows->error);
+            }
+        }
+
+        switch (row) {
+        case LOAD_ROW_BLANK:
+            (*read)--;
+            break;
+
+        case LOAD_ROW_BAD:
+            (*skipped)++;
+
+            if (o->strict) {
+                fprintf(stderr, "icp-load: stopped at the first bad row "
+                        "(--strict); the rows before it are loaded\n");
+                return -1;
+            }
+            break;
+
+        case LOAD_ROW_FAIL:
+            fprintf(stderr, "icp-load: %s\n",
+                    rows->error[0] ? rows->error : load_writer_error(w));
+            return -1;
+
+        default:
+            break;
+        }
+    }
+}
+
+
+int
+main(int argc, char **argv)
+{
+    int             rc;
+    char            ttl[32], err[256];
+    FILE           *fp;
+    size_t          n;
+    csv_t          *csv;
+    double          start;
+    csv_rc_t        hrc;
+    csv_field_t    *header;
+    load_opts_t     o;
+    load_rows_t     rows;
+    unsigned long   read, skipped;
+    load_schema_t   schema;
+    load_writer_t  *w;
+
+    if (load_parse_args(&o, argc, argv, ttl, sizeof(ttl)) != 0) {
+        return 2;
+    }
+
+    rc = 1;
+    csv = NULL;
+    w = NULL;
+    memset(&schema, 0, sizeof(load_schema_t));
+    memset(&rows, 0, sizeof(load_rows_t));
+
+    fp = strcmp(o.file, "-") == 0 ? stdin : fopen(o.file, "r");
+    if (fp == NULL) {
+        perror(o.file);
+        goto done;
+    }
+
+    csv = csv_open(fp);
+    if (csv == NULL) {
+        fprintf(stderr, "icp-load: out of memory\n");
+        goto done;
+    }
+
+    hrc = csv_next(csv, &header, &n);
+
+    if (hrc != CSV_ROW) {
+        fprintf(stderr, "icp-load: %s:%lu: %s\n", o.file, csv_line(csv),
+                hrc == CSV_EOF ? "no header row" : csv_error(csv));
+        goto done;
+    }
+
+    if (load_schema_init(&schema, header, n, o.maps, o.preset, err,
+                         sizeof(err))
+        != 0)
+    {
+        fprintf(stderr, "icp-load: %s:1: %s\n", o.file, err);
+        goto done;
+    }
+
+    w = o.dry_run ? load_writer_print(stdout)
+                  : load_writer_redis(o.redis, o.db, o.password, o.file, err,
+                                      sizeof(err));
+    if (w == NULL) {
+        fprintf(stderr, "icp-load: %s\n", o.dry_run ? "out of memory" : err);
+        goto done;
+    }
+
+    if (load_rows_init(&rows, &schema, w, o.prefix, o.ttl) != 0) {
+        fprintf(stderr, "icp-load: out of memory\n");
+        goto done;
+    }
+
+    read = 0;
+    skipped = 0;
+    start = load_now();
+
+    rc = load_rows(&o, csv, &rows, w, &read, &skipped);
+
+    /* under --strict too: what was sent before the bad row is kept */
+    if (load_writer_flush(w) != 0) {
+        fprintf(stderr, "icp-load: %s\n", o.dry_run ? "write error"
+                                                    : load_writer_error(w));
+        rc = -1;
+    }
+
+    load_summary(&o, &rows, read, skipped, load_writer_errors(w),
+                 load_now() - start);
+
+    rc = (rc == 0 && load_writer_errors(w) == 0) ? 0 : 1;
+
+done:
+
+    load_rows_free(&rows);
+    load_writer_free(w);
+    load_schema_free(&schema);
+    csv_close(csv);
+
+    if (fp != NULL && fp != stdin) {
+        fclose(fp);
+    }
+
+    free(o.maps);
+
+    return rc;
+}

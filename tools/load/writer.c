@@ -1,0 +1,330 @@
+/*
+ * icp-load output: Redis through hiredis's synchronous API, pipelined.
+ *
+ * Commands are appended to hiredis's output buffer and their replies read
+ * a batch at a time, so a round trip costs once per LOAD_BATCH commands,
+ * not once per command.  Every reply is checked; an error reply names the
+ * CSV line of its command.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <hiredis/hiredis.h>
+
+#include "writer.h"
+
+
+#define LOAD_BATCH          1000
+
+/* error replies reported one by one; later ones are only counted */
+#define LOAD_ERRORS_SHOWN   10
+
+
+struct load_writer_s {
+    redisContext   *ctx;
+    FILE           *out;
+    const char     *name;
+    unsigned long   lines[LOAD_BATCH];  /* CSV line of each pending command */
+    size_t          pending;
+    unsigned long   errors;
+    char            error[256];
+};
+
+
+static int
+load_writer_setup(load_writer_t *w, const char *what, int argc,
+    const char **argv)
+{
+    redisReply  *reply;
+
+    reply = redisCommandArgv(w->ctx, argc, argv, NULL);
+
+    if (reply == NULL) {
+        snprintf(w->error, sizeof(w->error), "redis: %s: %s", what,
+                 w->ctx->errstr);
+        return -1;
+    }
+
+    if (reply->type == REDIS_REPLY_ERROR) {
+        snprintf(w->error, sizeof(w->error), "redis: %s: %s", what,
+                 reply->str);
+        freeReplyObject(reply);
+        return -1;
+    }
+
+    freeReplyObject(reply);
+
+    return 0;
+}
+
+
+static redisContext *
+load_connect(const char *addr)
+{
+    int             port;
+    char            host[256], *end;
+    size_t          n;
+    const char     *colon;
+    struct timeval  tv = { 5, 0 };
+
+    if (strncmp(addr, "unix:", 5) == 0) {
+        return redisConnectUnixWithTimeout(addr + 5, tv);
+    }
+
+    port = 6379;
+    colon = strrchr(addr, ':');
+    n = strlen(addr);
+
+    /* a bare IPv6 address has colons but no port: "[::1]:6380" has one */
+    if (colon != NULL && (addr[0] == '[' || strchr(addr, ':') == colon)) {
+        port = strtol(colon + 1, &end, 10);
+        if (*end != '\0' || port <= 0 || port > 65535) {
+            return NULL;
+        }
+        n = colon - addr;
+    }
+
+    if (addr[0] == '[' && n >= 2 && addr[n - 1] == ']') {
+        addr++;
+        n -= 2;
+    }
+
+    if (n == 0 || n >= sizeof(host)) {
+        return NULL;
+    }
+
+    memcpy(host, addr, n);
+    host[n] = '\0';
+
+    return redisConnectWithTimeout(host, port, tv);
+}
+
+
+load_writer_t *
+load_writer_redis(const char *addr, int db, const char *password,
+    const char *name, char *err, size_t size)
+{
+    char            dbtext[16];
+    const char     *argv[2];
+    load_writer_t  *w;
+    struct timeval  tv = { 60, 0 };
+
+    w = calloc(1, sizeof(load_writer_t));
+    if (w == NULL) {
+        snprintf(err, size, "out of memory");
+        return NULL;
+    }
+
+    w->name = name;
+    w->ctx = load_connect(addr);
+
+    if (w->ctx == NULL || w->ctx->err) {
+        snprintf(err, size, "cannot connect to redis at %s: %s", addr,
+                 w->ctx ? w->ctx->errstr : "invalid address");
+        load_writer_free(w);
+        return NULL;
+    }
+
+    /* a reply that takes this long means Redis is stuck, not busy */
+    redisSetTimeout(w->ctx, tv);
+
+    if (password != NULL) {
+        argv[0] = "AUTH";
+        argv[1] = password;
+
+        if (load_writer_setup(w, "AUTH", 2, argv) != 0) {
+            goto failed;
+        }
+    }
+
+    if (db >= 0) {
+        snprintf(dbtext, sizeof(dbtext), "%d", db);
+        argv[0] = "SELECT";
+        argv[1] = dbtext;
+
+        if (load_writer_setup(w, "SELECT", 2, argv) != 0) {
+            goto failed;
+        }
+    }
+
+    return w;
+
+failed:
+
+    snprintf(err, size, "%s", w->error);
+    load_writer_free(w);
+
+    return NULL;
+}
+
+
+load_writer_t *
+load_writer_print(FILE *out)
+{
+    load_writer_t  *w;
+
+    w = calloc(1, sizeof(load_writer_t));
+    if (w != NULL) {
+        w->out = out;
+    }
+
+    return w;
+}
+
+
+/* An argument as redis-cli reads it: bare, or double-quoted with escapes. */
+static void
+load_print_arg(FILE *out, const char *s, size_t len)
+{
+    int             bare;
+    size_t          i;
+    unsigned char   c;
+
+    bare = (len > 0);
+
+    for (i = 0; i < len && bare; i++) {
+        c = s[i];
+        bare = (c > ' ' && c < 0x7f && c != '"' && c != '\'' && c != '\\');
+    }
+
+    if (bare) {
+        fwrite(s, 1, len, out);
+        return;
+    }
+
+    putc('"', out);
+
+    for (i = 0; i < len; i++) {
+        c = s[i];
+
+        switch (c) {
+        case '"':
+        case '\\':
+            putc('\\', out);
+            putc(c, out);
+            break;
+        case '\n':
+            fputs("\\n", out);
+            break;
+        case '\r':
+            fputs("\\r", out);
+            break;
+        case '\t':
+            fputs("\\t", out);
+            break;
+        default:
+            if (c < ' ' || c == 0x7f) {
+                fprintf(out, "\\x%02x", c);
+            } else {
+                putc(c, out);
+            }
+        }
+    }
+
+    putc('"', out);
+}
+
+
+static int
+load_read_replies(load_writer_t *w)
+{
+    size_t       i;
+    redisReply  *reply;
+
+    for (i = 0; i < w->pending; i++) {
+        if (redisGetReply(w->ctx, (void **) &reply) != REDIS_OK) {
+            snprintf(w->error, sizeof(w->error), "redis: %s",
+                     w->ctx->errstr);
+            return -1;
+        }
+
+        if (reply->type == REDIS_REPLY_ERROR) {
+            if (++w->errors <= LOAD_ERRORS_SHOWN) {
+                fprintf(stderr, "%s:%lu: redis: %s\n", w->name, w->lines[i],
+                        reply->str);
+            }
+        }
+
+        freeReplyObject(reply);
+    }
+
+    w->pending = 0;
+
+    return 0;
+}
+
+
+int
+load_writer_cmd(load_writer_t *w, unsigned long line, int argc,
+    const char **argv, const size_t *argvlen)
+{
+    int  i;
+
+    if (w->ctx == NULL) {
+        for (i = 0; i < argc; i++) {
+            if (i > 0) {
+                putc(' ', w->out);
+            }
+            load_print_arg(w->out, argv[i], argvlen[i]);
+        }
+
+        putc('\n', w->out);
+
+        return 0;
+    }
+
+    if (redisAppendCommandArgv(w->ctx, argc, argv, argvlen) != REDIS_OK) {
+        snprintf(w->error, sizeof(w->error), "redis: %s", w->ctx->errstr);
+        return -1;
+    }
+
+    w->lines[w->pending++] = line;
+
+    if (w->pending == LOAD_BATCH) {
+        return load_read_replies(w);
+    }
+
+    return 0;
+}
+
+
+int
+load_writer_flush(load_writer_t *w)
+{
+    if (w->ctx == NULL) {
+        return fflush(w->out) == 0 ? 0 : -1;
+    }
+
+    return load_read_replies(w);
+}
+
+
+unsigned long
+load_writer_errors(const load_writer_t *w)
+{
+    return w->errors;
+}
+
+
+const char *
+load_writer_error(const load_writer_t *w)
+{
+    return w->error;
+}
+
+
+void
+load_writer_free(load_writer_t *w)
+{
+    if (w == NULL) {
+        return;
+    }
+
+    if (w->ctx != NULL) {
+        redisFree(w->ctx);
+    }
+
+    free(w);
+}
