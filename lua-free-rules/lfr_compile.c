@@ -1,26 +1,1261 @@
 /*
- * The compiler: rules text to lfr_rules_t.  (First cut: an empty ruleset.)
+ * The compiler: parses rules text into lfr_rules_t, resolving field names
+ * to slots, compiling regexes, and checking everything that can be checked
+ * before the first request.  The first error stops; warnings do not.
  */
 
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lfr_int.h"
+#include "lfr_lex.h"
+
+
+#define LFR_MAX_WEIGHT  10000
+#define LFR_BUCKETS     10000
+
+
+/* A route as written, kept until every block is known. */
+typedef struct {
+    const char       *seg;
+    const char       *per;
+    lfr_token_t       seg_tok;
+    lfr_token_t       per_tok;
+    lfr_token_t       tok;
+    lfr_token_t       exp_tok;
+} lfr_route_src_t;
+
+
+typedef struct {
+    lfr_rules_t      *rules;
+    lfr_lexer_t       lx;
+    lfr_token_t       tok;
+    const char       *file;
+    lfr_diag_pt       diag;
+    void             *ctx;
+
+    size_t            slots_cap;
+    size_t            conds_cap;
+    size_t            values_cap;
+    size_t            icps_cap;
+    size_t            excludes_cap;
+    size_t            personas_cap;
+    size_t            routes_cap;
+    size_t            variants_cap;
+    size_t            route_src_cap;
+
+    lfr_route_src_t  *route_src;
+} lfr_parser_t;
+
+
+typedef enum {
+    LFR_BLOCK_ICP = 0,
+    LFR_BLOCK_EXCLUDE,
+    LFR_BLOCK_PERSONA
+} lfr_block_kind_t;
+
+
+static const char  *lfr_block_kinds[] = { "icp", "exclude", "persona" };
+
+
+static void
+lfr_report(lfr_parser_t *p, lfr_severity_t severity, unsigned line,
+    unsigned col, const char *fmt, va_list args)
+{
+    char  msg[512];
+
+    vsnprintf(msg, sizeof(msg), fmt, args);
+
+    if (p->diag) {
+        p->diag(p->ctx, severity, p->file, line, col, msg);
+    }
+}
+
+
+static int
+lfr_error(lfr_parser_t *p, const lfr_token_t *tok, const char *fmt, ...)
+{
+    va_list  args;
+
+    va_start(args, fmt);
+    lfr_report(p, LFR_ERROR, tok->line, tok->col, fmt, args);
+    va_end(args);
+
+    return -1;
+}
+
+
+static void
+lfr_warn(lfr_parser_t *p, const lfr_token_t *tok, const char *fmt, ...)
+{
+    va_list  args;
+
+    va_start(args, fmt);
+    lfr_report(p, LFR_WARNING, tok->line, tok->col, fmt, args);
+    va_end(args);
+}
+
+
+/* A token as a diagnostic shows it: quoted, printable, short. */
+static const char *
+lfr_show(const lfr_token_t *tok, char *buf, size_t size)
+{
+    size_t  i, n;
+
+    switch (tok->type) {
+    case LFR_TOK_EOF:
+        return "end of file";
+    case LFR_TOK_STRING:
+    case LFR_TOK_WORD:
+    case LFR_TOK_OP:
+        break;
+    default:
+        snprintf(buf, size, "'%.*s'", (int) tok->len, tok->data);
+        return buf;
+    }
+
+    n = 0;
+    buf[n++] = '\'';
+
+    for (i = 0; i < tok->len && n + 5 < size; i++) {
+        if (i == 40) {
+            memcpy(buf + n, "...", 3);
+            n += 3;
+            break;
+        }
+
+        buf[n++] = (tok->data[i] >= 0x20 && tok->data[i] < 0x7f)
+                   ? tok->data[i] : '?';
+    }
+
+    buf[n++] = '\'';
+    buf[n] = '\0';
+
+    return buf;
+}
+
+
+static int
+lfr_next(lfr_parser_t *p)
+{
+    lfr_lex_next(&p->lx, &p->tok);
+
+    if (p->tok.type == LFR_TOK_ERROR) {
+        return lfr_error(p, &p->tok, "%s", p->tok.data);
+    }
+
+    return 0;
+}
+
+
+static int
+lfr_is(const lfr_token_t *tok, const char *word)
+{
+    return tok->type == LFR_TOK_WORD && strlen(word) == tok->len
+           && memcmp(tok->data, word, tok->len) == 0;
+}
+
+
+static int
+lfr_expect(lfr_parser_t *p, lfr_tok_type_t type, const char *what)
+{
+    char  buf[64];
+
+    if (p->tok.type != type) {
+        return lfr_error(p, &p->tok, "expected %s, found %s", what,
+                         lfr_show(&p->tok, buf, sizeof(buf)));
+    }
+
+    return lfr_next(p);
+}
+
+
+static int
+lfr_oom(lfr_parser_t *p)
+{
+    return lfr_error(p, &p->tok, "out of memory");
+}
+
+
+/* Room for one more element; NULL leaves the array as it was. */
+static void *
+lfr_reserve(void *array, size_t n, size_t *cap, size_t size)
+{
+    size_t   ncap;
+    void    *a;
+
+    if (n < *cap) {
+        return array;
+    }
+
+    ncap = n < 4 ? 8 : n * 2;
+
+    a = realloc(array, ncap * size);
+    if (a == NULL) {
+        return NULL;
+    }
+
+    *cap = ncap;
+
+    return a;
+}
+
+
+static const char *
+lfr_tok_dup(lfr_parser_t *p, const lfr_token_t *tok)
+{
+    return lfr_strdup(p->rules, tok->data, tok->len);
+}
+
+
+/* Names of blocks, variants and experiments end up in logs and headers. */
+static int
+lfr_name(lfr_parser_t *p, const char *what, const char **name)
+{
+    size_t        i;
+    char          c, buf[64];
+    lfr_token_t  *tok;
+
+    tok = &p->tok;
+
+    if (tok->type != LFR_TOK_WORD) {
+        return lfr_error(p, tok, "expected %s name, found %s", what,
+                         lfr_show(tok, buf, sizeof(buf)));
+    }
+
+    for (i = 0; i < tok->len; i++) {
+        c = tok->data[i];
+
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'))
+        {
+            return lfr_error(p, tok, "invalid %s name %s: use letters, "
+                             "digits, '_', '-' and '.'", what,
+                             lfr_show(tok, buf, sizeof(buf)));
+        }
+    }
+
+    *name = lfr_tok_dup(p, tok);
+    if (*name == NULL) {
+        return lfr_oom(p);
+    }
+
+    return lfr_next(p);
+}
+
+
+static int
+lfr_integer(lfr_parser_t *p, const char *what, unsigned min, unsigned max,
+    unsigned *value)
+{
+    size_t        i;
+    unsigned      v;
+    char          buf[64];
+    lfr_token_t  *tok;
+
+    tok = &p->tok;
+    v = 0;
+
+    for (i = 0; i < tok->len && tok->type == LFR_TOK_WORD; i++) {
+        if (tok->data[i] < '0' || tok->data[i] > '9' || v > max) {
+            break;
+        }
+        v = v * 10 + (tok->data[i] - '0');
+    }
+
+    if (tok->type != LFR_TOK_WORD || i < tok->len || v < min || v > max) {
+        return lfr_error(p, tok, "%s must be an integer from %u to %u, "
+                         "found %s", what, min, max,
+                         lfr_show(tok, buf, sizeof(buf)));
+    }
+
+    *value = v;
+
+    return lfr_next(p);
+}
+
+
+static int
+lfr_number(lfr_parser_t *p, double *num)
+{
+    char  buf[64];
+
+    if (p->tok.type != LFR_TOK_WORD
+        || lfr_parse_number(p->tok.data, p->tok.len, num) != 0)
+    {
+        return lfr_error(p, &p->tok, "bad number %s: expected digits with "
+                         "an optional fraction and K, M or B suffix",
+                         lfr_show(&p->tok, buf, sizeof(buf)));
+    }
+
+    return lfr_next(p);
+}
+
+
+static int
+lfr_slot(lfr_parser_t *p, uint32_t *slot)
+{
+    size_t         i, len;
+    char           buf[64];
+    const char    *name;
+    lfr_slot_t    *s;
+    lfr_source_t   source;
+    lfr_rules_t   *rules;
+
+    rules = p->rules;
+
+    if (p->tok.type != LFR_TOK_WORD
+        || lfr_field_resolve(p->tok.data, p->tok.len, &source, &name, &len)
+           != 0)
+    {
+        return lfr_error(p, &p->tok, "unknown field %s: expected a UTM "
+                         "field, click_id, visits, a firmographic or "
+                         "contact field, firmo.NAME, contact.NAME or $NAME",
+                         lfr_show(&p->tok, buf, sizeof(buf)));
+    }
+
+    for (i = 0; i < rules->nslots; i++) {
+        if (rules->slots[i].source == source
+            && strlen(rules->slots[i].name) == len
+            && memcmp(rules->slots[i].name, name, len) == 0)
+        {
+            *slot = i;
+            return 0;
+        }
+    }
+
+    s = lfr_reserve(rules->slots, rules->nslots, &p->slots_cap,
+                    sizeof(lfr_slot_t));
+    if (s == NULL) {
+        return lfr_oom(p);
+    }
+
+    rules->slots = s;
+    s = &rules->slots[rules->nslots];
+    s->source = source;
+    s->name = lfr_strdup(rules, name, len);
+    if (s->name == NULL) {
+        return lfr_oom(p);
+    }
+
+    *slot = rules->nslots++;
+
+    return 0;
+}
+
+
+static int
+lfr_value(lfr_parser_t *p, lfr_cond_t *cond)
+{
+    char          buf[64];
+    lfr_value_t  *v;
+    lfr_rules_t  *rules;
+
+    rules = p->rules;
+
+    if (p->tok.type != LFR_TOK_WORD && p->tok.type != LFR_TOK_STRING) {
+        return lfr_error(p, &p->tok, "expected a value, found %s",
+                         lfr_show(&p->tok, buf, sizeof(buf)));
+    }
+
+    v = lfr_reserve(rules->values, rules->nvalues, &p->values_cap,
+                    sizeof(lfr_value_t));
+    if (v == NULL) {
+        return lfr_oom(p);
+    }
+
+    rules->values = v;
+    v = &rules->values[rules->nvalues++];
+    v->len = p->tok.len;
+    v->data = lfr_tok_dup(p, &p->tok);
+    if (v->data == NULL) {
+        return lfr_oom(p);
+    }
+
+    /* only bare numbers compare as numbers: "10" quoted is text */
+    v->is_num = p->tok.type == LFR_TOK_WORD
+                && lfr_parse_number(v->data, v->len, &v->num) == 0;
+
+    if (cond->nvalues++ == 0) {
+        cond->value = rules->nvalues - 1;
+    }
+
+    return lfr_next(p);
+}
+
+
+static int
+lfr_list(lfr_parser_t *p, lfr_cond_t *cond)
+{
+    char         buf[64];
+    lfr_token_t  open;
+
+    open = p->tok;
+
+    if (lfr_next(p) != 0) {
+        return -1;
+    }
+
+    while (p->tok.type != LFR_TOK_RPAREN) {
+        if (p->tok.type != LFR_TOK_WORD && p->tok.type != LFR_TOK_STRING) {
+            return lfr_error(p, &p->tok, "expected a value or ')' in the "
+                             "list opened at %u:%u, found %s", open.line,
+                             open.col, lfr_show(&p->tok, buf, sizeof(buf)));
+        }
+
+        if (lfr_value(p, cond) != 0) {
+            return -1;
+        }
+
+        if (p->tok.type == LFR_TOK_COMMA && lfr_next(p) != 0) {
+            return -1;
+        }
+    }
+
+    if (cond->nvalues == 0) {
+        return lfr_error(p, &open, "empty list");
+    }
+
+    return lfr_next(p);
+}
+
+
+static int
+lfr_regex(lfr_parser_t *p, lfr_cond_t *cond, int caseless)
+{
+    int          rc;
+    char         buf[64];
+    uint32_t     options;
+    PCRE2_SIZE   offset;
+    PCRE2_UCHAR  msg[256];
+
+    if (p->tok.type != LFR_TOK_WORD && p->tok.type != LFR_TOK_STRING) {
+        return lfr_error(p, &p->tok, "expected a regex, found %s",
+                         lfr_show(&p->tok, buf, sizeof(buf)));
+    }
+
+    /* \C could split a UTF-8 character and is never needed here */
+    options = PCRE2_UTF | PCRE2_NEVER_BACKSLASH_C
+              | (caseless ? PCRE2_CASELESS : 0);
+
+    cond->re = pcre2_compile((PCRE2_SPTR) p->tok.data, p->tok.len, options,
+                             &rc, &offset, NULL);
+
+    if (cond->re == NULL) {
+        pcre2_get_error_message(rc, msg, sizeof(msg));
+        return lfr_error(p, &p->tok, "regex %s does not compile: %s at "
+                         "offset %lu", lfr_show(&p->tok, buf, sizeof(buf)),
+                         (char *) msg, (unsigned long) offset);
+    }
+
+    /* without JIT (an unsupported CPU) the interpreter still matches */
+    (void) pcre2_jit_compile(cond->re, PCRE2_JIT_COMPLETE);
+
+    return lfr_next(p);
+}
+
+
+static const struct {
+    const char  *text;
+    lfr_op_t     op;
+} lfr_ops[] = {
+    { "==", LFR_OP_EQ }, { "!=", LFR_OP_NE },
+    { "<", LFR_OP_LT }, { "<=", LFR_OP_LE },
+    { ">", LFR_OP_GT }, { ">=", LFR_OP_GE },
+    { "~", LFR_OP_RE }, { "~*", LFR_OP_RE },
+    { "!~", LFR_OP_NOT_RE }, { "!~*", LFR_OP_NOT_RE },
+    { NULL, LFR_OP_EXISTS }
+};
+
+
+static int
+lfr_operator(lfr_parser_t *p, lfr_cond_t *cond, const char *field)
+{
+    size_t        i;
+    char          buf[64];
+    lfr_token_t  *tok, hi;
+
+    tok = &p->tok;
+
+    if (lfr_is(tok, "in")) {
+        if (lfr_next(p) != 0) {
+            return -1;
+        }
+
+        if (p->tok.type == LFR_TOK_LPAREN) {
+            cond->op = LFR_OP_IN;
+            return lfr_list(p, cond);
+        }
+
+        if (p->tok.type != LFR_TOK_WORD) {
+            return lfr_error(p, tok, "expected '(' or a range A..B after "
+                             "'in', found %s", lfr_show(tok, buf, sizeof(buf)));
+        }
+
+        cond->op = LFR_OP_RANGE;
+
+        if (lfr_number(p, &cond->lo) != 0
+            || lfr_expect(p, LFR_TOK_DOTDOT, "'..' of a range A..B") != 0)
+        {
+            return -1;
+        }
+
+        hi = p->tok;
+
+        if (lfr_number(p, &cond->hi) != 0) {
+            return -1;
+        }
+
+        if (cond->lo > cond->hi) {
+            return lfr_error(p, &hi, "empty range: the lower bound is "
+                             "greater than the upper one");
+        }
+
+        return 0;
+    }
+
+    if (lfr_is(tok, "not")) {
+        if (lfr_next(p) != 0) {
+            return -1;
+        }
+
+        if (!lfr_is(tok, "in")) {
+            return lfr_error(p, tok, "expected 'in' after 'not', found %s",
+                             lfr_show(tok, buf, sizeof(buf)));
+        }
+
+        if (lfr_next(p) != 0) {
+            return -1;
+        }
+
+        if (tok->type != LFR_TOK_LPAREN) {
+            return lfr_error(p, tok, "expected '(' after 'not in', found %s",
+                             lfr_show(tok, buf, sizeof(buf)));
+        }
+
+        cond->op = LFR_OP_NOT_IN;
+        return lfr_list(p, cond);
+    }
+
+    if (lfr_is(tok, "has")) {
+        cond->op = LFR_OP_HAS;
+
+        if (lfr_next(p) != 0) {
+            return -1;
+        }
+
+        return tok->type == LFR_TOK_LPAREN ? lfr_list(p, cond)
+                                           : lfr_value(p, cond);
+    }
+
+    if (lfr_is(tok, "exists") || lfr_is(tok, "missing")) {
+        cond->op = tok->data[0] == 'e' ? LFR_OP_EXISTS : LFR_OP_MISSING;
+        return lfr_next(p);
+    }
+
+    for (i = 0; tok->type == LFR_TOK_OP && lfr_ops[i].text; i++) {
+        if (strlen(lfr_ops[i].text) == tok->len
+            && memcmp(lfr_ops[i].text, tok->data, tok->len) == 0)
+        {
+            break;
+        }
+    }
+
+    if (tok->type != LFR_TOK_OP || lfr_ops[i].text == NULL) {
+        return lfr_error(p, tok, "unknown operator %s after '%s': expected "
+                         "in, not in, ==, !=, <, <=, >, >=, ~, ~*, !~, !~*, "
+                         "has, exists or missing",
+                         lfr_show(tok, buf, sizeof(buf)), field);
+    }
+
+    cond->op = lfr_ops[i].op;
+
+    if (lfr_next(p) != 0) {
+        return -1;
+    }
+
+    switch (cond->op) {
+
+    case LFR_OP_EQ:
+    case LFR_OP_NE:
+        return lfr_value(p, cond);
+
+    case LFR_OP_RE:
+    case LFR_OP_NOT_RE:
+        return lfr_regex(p, cond, strchr(lfr_ops[i].text, '*') != NULL);
+
+    default:
+        return lfr_number(p, &cond->lo);
+    }
+}
+
+
+static int
+lfr_condition(lfr_parser_t *p, lfr_block_kind_t kind)
+{
+    lfr_cond_t   *c;
+    lfr_rules_t  *rules;
+    lfr_token_t   weight;
+
+    rules = p->rules;
+
+    c = lfr_reserve(rules->conds, rules->nconds, &p->conds_cap,
+                    sizeof(lfr_cond_t));
+    if (c == NULL) {
+        return lfr_oom(p);
+    }
+
+    rules->conds = c;
+    c = &rules->conds[rules->nconds++];
+    memset(c, 0, sizeof(lfr_cond_t));
+    c->weight = 1;
+
+    if (lfr_slot(p, &c->slot) != 0) {
+        return -1;
+    }
+
+    c->field = lfr_tok_dup(p, &p->tok);
+    if (c->field == NULL) {
+        return lfr_oom(p);
+    }
+
+    if (lfr_next(p) != 0 || lfr_operator(p, c, c->field) != 0) {
+        return -1;
+    }
+
+    if (lfr_is(&p->tok, "weight")) {
+        weight = p->tok;
+
+        if (lfr_next(p) != 0
+            || lfr_integer(p, "weight", 1, LFR_MAX_WEIGHT, &c->weight) != 0)
+        {
+            return -1;
+        }
+
+        if (kind != LFR_BLOCK_ICP) {
+            lfr_warn(p, &weight, "weight has no effect in %s blocks: all "
+                     "their conditions must hold", lfr_block_kinds[kind]);
+        }
+    }
+
+    return lfr_expect(p, LFR_TOK_SEMI, "';' or 'weight'");
+}
+
+
+static int
+lfr_reserved(const char *name)
+{
+    return strcmp(name, "none") == 0 || strcmp(name, "excluded") == 0;
+}
+
+
+static int
+lfr_block(lfr_parser_t *p, lfr_block_kind_t kind)
+{
+    size_t        i, n, *cap;
+    unsigned      threshold;
+    lfr_block_t   b, *blocks;
+    lfr_token_t   start, name, thr;
+    lfr_rules_t  *rules;
+    const char   *what;
+
+    rules = p->rules;
+    what = lfr_block_kinds[kind];
+    start = p->tok;
+
+    switch (kind) {
+    case LFR_BLOCK_ICP:
+        blocks = rules->icps; n = rules->nicps; cap = &p->icps_cap;
+        break;
+    case LFR_BLOCK_EXCLUDE:
+        blocks = rules->excludes; n = rules->nexcludes;
+        cap = &p->excludes_cap;
+        break;
+    default:
+        blocks = rules->personas; n = rules->npersonas;
+        cap = &p->personas_cap;
+        break;
+    }
+
+    memset(&b, 0, sizeof(lfr_block_t));
+    b.line = start.line;
+    b.col = start.col;
+    b.cond = rules->nconds;
+    threshold = 0;
+
+    if (lfr_next(p) != 0) {
+        return -1;
+    }
+
+    name = p->tok;
+
+    if (lfr_name(p, what, &b.name) != 0) {
+        return -1;
+    }
+
+    if (lfr_reserved(b.name)) {
+        return lfr_error(p, &name, "'%s' is reserved: choose another %s "
+                         "name", b.name, what);
+    }
+
+    for (i = 0; i < n; i++) {
+        if (strcmp(blocks[i].name, b.name) == 0) {
+            return lfr_error(p, &name, "duplicate %s '%s', first defined "
+                             "at %u:%u", what, b.name, blocks[i].line,
+                             blocks[i].col);
+        }
+    }
+
+    if (lfr_expect(p, LFR_TOK_LBRACE, "'{'") != 0) {
+        return -1;
+    }
+
+    while (p->tok.type != LFR_TOK_RBRACE) {
+        if (p->tok.type == LFR_TOK_EOF) {
+            return lfr_error(p, &p->tok, "expected '}' to close %s '%s' "
+                             "opened at %u:%u, found end of file", what,
+                             b.name, start.line, start.col);
+        }
+
+        if (!lfr_is(&p->tok, "threshold")) {
+            if (lfr_condition(p, kind) != 0) {
+                return -1;
+            }
+            continue;
+        }
+
+        thr = p->tok;
+
+        if (kind != LFR_BLOCK_ICP) {
+            return lfr_error(p, &thr, "threshold is only allowed in icp "
+                             "blocks, found in %s '%s'", what, b.name);
+        }
+
+        if (threshold) {
+            return lfr_error(p, &thr, "duplicate threshold in icp '%s'",
+                             b.name);
+        }
+
+        threshold = 1;
+
+        if (lfr_next(p) != 0
+            || lfr_integer(p, "threshold", 0, 100, &b.threshold) != 0
+            || lfr_expect(p, LFR_TOK_SEMI, "';'") != 0)
+        {
+            return -1;
+        }
+    }
+
+    b.nconds = rules->nconds - b.cond;
+
+    if (b.nconds == 0) {
+        return lfr_error(p, &start, "empty %s '%s': expected at least one "
+                         "condition", what, b.name);
+    }
+
+    if (!threshold) {
+        b.threshold = 100;
+    }
+
+    for (i = b.cond; i < rules->nconds; i++) {
+        b.total += rules->conds[i].weight;
+    }
+
+    blocks = lfr_reserve(blocks, n, cap, sizeof(lfr_block_t));
+    if (blocks == NULL) {
+        return lfr_oom(p);
+    }
+
+    blocks[n++] = b;
+
+    switch (kind) {
+    case LFR_BLOCK_ICP:
+        rules->icps = blocks; rules->nicps = n;
+        break;
+    case LFR_BLOCK_EXCLUDE:
+        rules->excludes = blocks; rules->nexcludes = n;
+        break;
+    default:
+        rules->personas = blocks; rules->npersonas = n;
+        break;
+    }
+
+    return lfr_next(p);
+}
+
+
+static const char *
+lfr_join(lfr_parser_t *p, const char *a, char sep, const char *b)
+{
+    char    *s;
+    size_t   alen, blen;
+
+    alen = strlen(a);
+    blen = strlen(b);
+
+    s = lfr_strdup(p->rules, a, alen + 1 + blen);
+    if (s) {
+        s[alen] = sep;
+        memcpy(s + alen + 1, b, blen);
+    }
+
+    return s;
+}
+
+
+static int
+lfr_pattern(lfr_parser_t *p, const char *what, const char **name,
+    lfr_token_t *tok)
+{
+    *tok = p->tok;
+
+    if (lfr_is(tok, "*")) {
+        *name = "*";
+        return lfr_next(p);
+    }
+
+    return lfr_name(p, what, name);
+}
+
+
+static int
+lfr_variant(lfr_parser_t *p, const lfr_route_t *r, unsigned *weighted)
+{
+    size_t          i;
+    char            buf[64];
+    lfr_token_t     name, uri;
+    lfr_variant_t   v, *vs;
+    lfr_rules_t    *rules;
+
+    rules = p->rules;
+    memset(&v, 0, sizeof(lfr_variant_t));
+
+    if (lfr_next(p) != 0) {
+        return -1;
+    }
+
+    name = p->tok;
+
+    if (lfr_name(p, "variant", &v.name) != 0) {
+        return -1;
+    }
+
+    for (i = r->variant; i < rules->nvariants; i++) {
+        if (strcmp(rules->variants[i].name, v.name) == 0) {
+            return lfr_error(p, &name, "duplicate variant '%s' in route "
+                             "%s", v.name, r->name);
+        }
+    }
+
+    uri = p->tok;
+
+    if (uri.type != LFR_TOK_WORD && uri.type != LFR_TOK_STRING) {
+        return lfr_error(p, &uri, "expected the URI of variant '%s', "
+                         "found %s", v.name, lfr_show(&uri, buf, sizeof(buf)));
+    }
+
+    for (i = 0; i < uri.len; i++) {
+        if ((unsigned char) uri.data[i] <= 0x20 || uri.data[i] == 0x7f) {
+            return lfr_error(p, &uri, "the URI of variant '%s' must not "
+                             "contain spaces or control characters", v.name);
+        }
+    }
+
+    if (uri.len == 0) {
+        return lfr_error(p, &uri, "empty URI for variant '%s'", v.name);
+    }
+
+    v.uri = lfr_tok_dup(p, &uri);
+    if (v.uri == NULL) {
+        return lfr_oom(p);
+    }
+
+    v.weight = 1;
+
+    if (lfr_next(p) != 0) {
+        return -1;
+    }
+
+    if (p->tok.type == LFR_TOK_WORD) {
+        if (lfr_integer(p, "variant weight", 1, LFR_MAX_WEIGHT, &v.weight)
+            != 0)
+        {
+            return -1;
+        }
+
+        (*weighted)++;
+    }
+
+    if (lfr_expect(p, LFR_TOK_SEMI, "';' or a weight") != 0) {
+        return -1;
+    }
+
+    vs = lfr_reserve(rules->variants, rules->nvariants, &p->variants_cap,
+                     sizeof(lfr_variant_t));
+    if (vs == NULL) {
+        return lfr_oom(p);
+    }
+
+    rules->variants = vs;
+    vs[rules->nvariants++] = v;
+
+    return 0;
+}
+
+
+static int
+lfr_route_block(lfr_parser_t *p)
+{
+    size_t            i;
+    unsigned          weighted;
+    uint64_t          total, sum;
+    char              buf[64];
+    lfr_route_t       r, *rs;
+    lfr_variant_t    *v;
+    lfr_route_src_t   src, *ss;
+    lfr_rules_t      *rules;
+
+    rules = p->rules;
+    memset(&r, 0, sizeof(lfr_route_t));
+    memset(&src, 0, sizeof(lfr_route_src_t));
+    src.tok = p->tok;
+
+    if (lfr_next(p) != 0
+        || lfr_pattern(p, "segment", &src.seg, &src.seg_tok) != 0
+        || lfr_pattern(p, "persona", &src.per, &src.per_tok) != 0)
+    {
+        return -1;
+    }
+
+    r.name = lfr_join(p, src.seg, '/', src.per);
+    if (r.name == NULL) {
+        return lfr_oom(p);
+    }
+
+    if (lfr_expect(p, LFR_TOK_LBRACE, "'{'") != 0) {
+        return -1;
+    }
+
+    r.variant = rules->nvariants;
+    weighted = 0;
+
+    while (p->tok.type != LFR_TOK_RBRACE) {
+        if (lfr_is(&p->tok, "variant")) {
+            if (lfr_variant(p, &r, &weighted) != 0) {
+                return -1;
+            }
+            continue;
+        }
+
+        if (!lfr_is(&p->tok, "experiment")) {
+            return lfr_error(p, &p->tok, "expected 'variant', 'experiment' "
+                             "or '}' in route %s, found %s", r.name,
+                             lfr_show(&p->tok, buf, sizeof(buf)));
+        }
+
+        if (r.experiment) {
+            return lfr_error(p, &p->tok, "duplicate experiment statement "
+                             "in route %s", r.name);
+        }
+
+        if (lfr_next(p) != 0) {
+            return -1;
+        }
+
+        src.exp_tok = p->tok;
+
+        if (lfr_name(p, "experiment", &r.experiment) != 0
+            || lfr_expect(p, LFR_TOK_SEMI, "';'") != 0)
+        {
+            return -1;
+        }
+    }
+
+    r.nvariants = rules->nvariants - r.variant;
+
+    if (r.nvariants == 0) {
+        return lfr_error(p, &src.tok, "route %s has no variant", r.name);
+    }
+
+    if (weighted && weighted < r.nvariants) {
+        return lfr_error(p, &src.tok, "give every variant of route %s a "
+                         "weight, or none", r.name);
+    }
+
+    if (r.nvariants == 1) {
+        if (r.experiment) {
+            lfr_warn(p, &src.exp_tok, "experiment '%s' has no effect: route "
+                     "%s has a single variant", r.experiment, r.name);
+        }
+
+        r.experiment = NULL;
+
+    } else if (r.experiment == NULL) {
+        src.exp_tok = src.tok;
+        r.experiment = lfr_join(p, src.seg, '.', src.per);
+        if (r.experiment == NULL) {
+            return lfr_oom(p);
+        }
+    }
+
+    /* bucket b goes to the first variant whose cum exceeds b */
+    v = &rules->variants[r.variant];
+    total = 0;
+    sum = 0;
+
+    for (i = 0; i < r.nvariants; i++) {
+        total += v[i].weight;
+    }
+
+    for (i = 0; i < r.nvariants; i++) {
+        sum += v[i].weight;
+        v[i].cum = (unsigned) (sum * LFR_BUCKETS / total);
+    }
+
+    rs = lfr_reserve(rules->routes, rules->nroutes, &p->routes_cap,
+                     sizeof(lfr_route_t));
+    if (rs == NULL) {
+        return lfr_oom(p);
+    }
+
+    rules->routes = rs;
+
+    ss = lfr_reserve(p->route_src, rules->nroutes, &p->route_src_cap,
+                     sizeof(lfr_route_src_t));
+    if (ss == NULL) {
+        return lfr_oom(p);
+    }
+
+    p->route_src = ss;
+    ss[rules->nroutes] = src;
+    rs[rules->nroutes++] = r;
+
+    return lfr_next(p);
+}
+
+
+static int
+lfr_find_block(const lfr_block_t *blocks, size_t n, const char *name)
+{
+    size_t  i;
+
+    for (i = 0; i < n; i++) {
+        if (strcmp(blocks[i].name, name) == 0) {
+            return (int) i;
+        }
+    }
+
+    return -1;
+}
+
+
+/* Route patterns name blocks anywhere in the file: resolved at the end. */
+static int
+lfr_resolve(lfr_parser_t *p)
+{
+    size_t            i, j;
+    lfr_route_t      *r, *q;
+    lfr_rules_t      *rules;
+    lfr_route_src_t  *s, *t;
+
+    rules = p->rules;
+
+    for (i = 0; i < rules->nroutes; i++) {
+        r = &rules->routes[i];
+        s = &p->route_src[i];
+
+        if (strcmp(s->seg, "*") == 0) {
+            r->segment = LFR_ANY;
+        } else if (strcmp(s->seg, "none") == 0) {
+            r->segment = LFR_NONE;
+        } else if (strcmp(s->seg, "excluded") == 0) {
+            r->segment = LFR_EXCLUDED;
+        } else {
+            r->segment = lfr_find_block(rules->icps, rules->nicps, s->seg);
+            if (r->segment < 0) {
+                return lfr_error(p, &s->seg_tok, "route names unknown icp "
+                                 "'%s'", s->seg);
+            }
+        }
+
+        if (strcmp(s->per, "*") == 0) {
+            r->persona = LFR_ANY;
+        } else if (strcmp(s->per, "none") == 0) {
+            r->persona = LFR_NONE;
+        } else if (strcmp(s->per, "excluded") == 0) {
+            return lfr_error(p, &s->per_tok, "'excluded' is a segment, not "
+                             "a persona: use a persona name, none or *");
+        } else {
+            r->persona = lfr_find_block(rules->personas, rules->npersonas,
+                                        s->per);
+            if (r->persona < 0) {
+                return lfr_error(p, &s->per_tok, "route names unknown "
+                                 "persona '%s'", s->per);
+            }
+        }
+
+        for (j = 0; r->experiment && j < i; j++) {
+            q = &rules->routes[j];
+
+            if (q->experiment && strcmp(q->experiment, r->experiment) == 0) {
+                t = &p->route_src[j];
+                return lfr_error(p, &s->exp_tok, "duplicate experiment "
+                                 "'%s', also run by route %s at %u:%u",
+                                 r->experiment, q->name, t->tok.line,
+                                 t->tok.col);
+            }
+        }
+    }
+
+    return 0;
+}
+
+
+static void
+lfr_check_routes(lfr_parser_t *p)
+{
+    int           any;
+    size_t        i, j;
+    lfr_route_t  *r, *q;
+    lfr_rules_t  *rules;
+
+    rules = p->rules;
+    any = 0;
+
+    for (i = 0; i < rules->nroutes; i++) {
+        r = &rules->routes[i];
+        any |= r->segment == LFR_ANY && r->persona == LFR_ANY;
+
+        for (j = 0; j < i; j++) {
+            q = &rules->routes[j];
+
+            if ((q->segment == LFR_ANY || q->segment == r->segment)
+                && (q->persona == LFR_ANY || q->persona == r->persona))
+            {
+                lfr_warn(p, &p->route_src[i].tok, "unreachable route %s: "
+                         "route %s at %u:%u matches its visitors first",
+                         r->name, q->name, p->route_src[j].tok.line,
+                         p->route_src[j].tok.col);
+                break;
+            }
+        }
+    }
+
+    if (!any) {
+        lfr_warn(p, &p->tok, "no 'route * *': some visitors get no variant");
+    }
+}
+
+
+static int
+lfr_finish(lfr_parser_t *p)
+{
+    lfr_rules_t  *rules;
+
+    rules = p->rules;
+
+    rules->scratch = calloc(rules->nslots, sizeof(lfr_scratch_t));
+    rules->match_data = pcre2_match_data_create(1, NULL);
+    rules->match_ctx = pcre2_match_context_create(NULL);
+
+    if (rules->scratch == NULL || rules->match_data == NULL
+        || rules->match_ctx == NULL)
+    {
+        return lfr_oom(p);
+    }
+
+    /* a pathological regex such as (a+)+$ gives up instead of spinning */
+    pcre2_set_match_limit(rules->match_ctx, 100000);
+    pcre2_set_depth_limit(rules->match_ctx, 1000);
+
+    return 0;
+}
+
+
+static int
+lfr_parse(lfr_parser_t *p)
+{
+    char  buf[64];
+
+    if (lfr_next(p) != 0) {
+        return -1;
+    }
+
+    while (p->tok.type != LFR_TOK_EOF) {
+        if (lfr_is(&p->tok, "icp")) {
+            if (lfr_block(p, LFR_BLOCK_ICP) != 0) {
+                return -1;
+            }
+
+        } else if (lfr_is(&p->tok, "exclude")) {
+            if (lfr_block(p, LFR_BLOCK_EXCLUDE) != 0) {
+                return -1;
+            }
+
+        } else if (lfr_is(&p->tok, "persona")) {
+            if (lfr_block(p, LFR_BLOCK_PERSONA) != 0) {
+                return -1;
+            }
+
+        } else if (lfr_is(&p->tok, "route")) {
+            if (lfr_route_block(p) != 0) {
+                return -1;
+            }
+
+        } else {
+            return lfr_error(p, &p->tok, "unknown block %s: expected icp, "
+                             "exclude, persona or route",
+                             lfr_show(&p->tok, buf, sizeof(buf)));
+        }
+    }
+
+    if (lfr_resolve(p) != 0) {
+        return -1;
+    }
+
+    lfr_check_routes(p);
+
+    return lfr_finish(p);
+}
 
 
 lfr_rules_t *
 lfr_compile(const char *file, const char *src, size_t len, lfr_diag_pt diag,
     void *ctx)
 {
-    (void) src;
-    (void) len;
+    int            rc;
+    lfr_parser_t   p;
 
-    if (diag) {
-        diag(ctx, LFR_WARNING, file, 1, 1, "rules compiler not written yet");
+    memset(&p, 0, sizeof(lfr_parser_t));
+    p.file = file;
+    p.diag = diag;
+    p.ctx = ctx;
+    p.tok.line = 1;
+    p.tok.col = 1;
+
+    p.rules = lfr_rules_new();
+    p.slots_cap = LFR_SLOT_FIXED;
+
+    if (p.rules == NULL || lfr_lex_init(&p.lx, src, len) != 0) {
+        lfr_free(p.rules);
+        lfr_oom(&p);
+        return NULL;
     }
 
-    return lfr_rules_new();
+    rc = lfr_parse(&p);
+
+    lfr_lex_free(&p.lx);
+    free(p.route_src);
+
+    if (rc != 0) {
+        lfr_free(p.rules);
+        return NULL;
+    }
+
+    return p.rules;
 }
 
 
@@ -28,8 +1263,8 @@ lfr_rules_t *
 lfr_compile_file(const char *path, lfr_diag_pt diag, void *ctx)
 {
     FILE         *f;
-    char         *buf, *p;
-    size_t        len, size, n;
+    char         *buf, *nbuf;
+    size_t        len, size;
     lfr_rules_t  *rules;
     char          msg[256];
 
@@ -43,19 +1278,18 @@ lfr_compile_file(const char *path, lfr_diag_pt diag, void *ctx)
     buf = malloc(size);
 
     while (buf) {
-        n = fread(buf + len, 1, size - len, f);
-        len += n;
+        len += fread(buf + len, 1, size - len, f);
 
         if (len < size) {
             break;
         }
 
         size *= 2;
-        p = realloc(buf, size);
-        if (p == NULL) {
+        nbuf = realloc(buf, size);
+        if (nbuf == NULL) {
             free(buf);
         }
-        buf = p;
+        buf = nbuf;
     }
 
     if (buf == NULL || ferror(f)) {
@@ -74,7 +1308,8 @@ lfr_compile_file(const char *path, lfr_diag_pt diag, void *ctx)
 failed:
 
     if (diag) {
-        snprintf(msg, sizeof(msg), "cannot read the rules file");
+        snprintf(msg, sizeof(msg), "cannot read the rules file: %s",
+                 strerror(errno));
         diag(ctx, LFR_ERROR, path, 0, 0, msg);
     }
 

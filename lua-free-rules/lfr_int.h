@@ -94,13 +94,14 @@ typedef struct {
 } lfr_slot_t;
 
 
-/* Per-slot facts computed lazily during one lfr_classify call. */
+/* Per-slot facts computed lazily, at most once per lfr_classify call. */
+#define LFR_NUM_DONE  0x01
+#define LFR_NUM_OK    0x02
+#define LFR_UTF_DONE  0x04
+#define LFR_UTF_OK    0x08
+
 typedef struct {
-    uint32_t      gen;          /* valid when equal to rules->gen */
-    unsigned      num_done:1;
-    unsigned      num_ok:1;
-    unsigned      utf_done:1;
-    unsigned      utf_ok:1;
+    unsigned      flags;
     double        num;
 } lfr_scratch_t;
 
@@ -133,11 +134,9 @@ struct lfr_rules_s {
     size_t                  nvariants;
 
     lfr_scratch_t          *scratch;
-    uint32_t                gen;
 
     pcre2_match_data       *match_data;
     pcre2_match_context    *match_ctx;
-    pcre2_jit_stack        *jit_stack;
 
     lfr_chunk_t            *arena;
 };
@@ -146,6 +145,7 @@ struct lfr_rules_s {
 lfr_rules_t *lfr_rules_new(void);
 char *lfr_strdup(lfr_rules_t *rules, const char *s, size_t len);
 int lfr_parse_number(const char *s, size_t len, double *num);
+int lfr_utf8_valid(const char *s, size_t len);
 int lfr_field_resolve(const char *field, size_t len, lfr_source_t *source,
     const char **name, size_t *name_len);
 

@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "lfr.h"
+#include "lfr_int.h"
 
 
 /*
@@ -57,6 +57,33 @@ lfr_utf8_seq(const unsigned char *p, size_t len, size_t *bad)
     }
 
     return n;
+}
+
+
+int
+lfr_utf8_valid(const char *s, size_t len)
+{
+    size_t                n, bad;
+    const unsigned char  *p, *end;
+
+    p = (const unsigned char *) s;
+    end = p + len;
+
+    while (p < end) {
+        if (*p < 0x80) {
+            p++;
+            continue;
+        }
+
+        n = lfr_utf8_seq(p, end - p, &bad);
+        if (n == 0) {
+            return 0;
+        }
+
+        p += n;
+    }
+
+    return 1;
 }
 
 

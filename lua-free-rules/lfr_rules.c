@@ -278,7 +278,6 @@ lfr_free(lfr_rules_t *rules)
 
     pcre2_match_data_free(rules->match_data);
     pcre2_match_context_free(rules->match_ctx);
-    pcre2_jit_stack_free(rules->jit_stack);
 
     for (c = rules->arena; c; c = next) {
         next = c->next;
