@@ -20,7 +20,11 @@ TEST_OBJS_test_load := $(BUILD)/tools/load/key.o \
                        $(BUILD)/tools/load/preset.o \
                        $(BUILD)/tools/load/schema.o \
                        $(BUILD)/tools/load/csv.o
-TEST_DEPS += $(TEST_OBJS_test_csv) $(TEST_OBJS_test_load)
+TEST_OBJS_test_load_row := $(filter-out $(BUILD)/tools/load/main.o, \
+                                       $(LOAD_OBJS))
+TEST_LIBS_test_load_row := -lhiredis
+TEST_DEPS += $(TEST_OBJS_test_csv) $(TEST_OBJS_test_load) \
+             $(TEST_OBJS_test_load_row)
 
 .PHONY: bench-load
 

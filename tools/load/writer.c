@@ -1,10 +1,11 @@
 /*
  * icp-load output: Redis through hiredis's synchronous API, pipelined.
  *
- * Commands are appended to hiredis's output buffer and their replies read
- * a batch at a time, so a round trip costs once per LOAD_BATCH commands,
- * not once per command.  Every reply is checked; an error reply names the
- * CSV line of its command.
+ * Commands are appended to hiredis's output buffer and sent a batch of
+ * LOAD_BATCH at a time.  Once a batch is sent, the replies to the batch
+ * before it are read: Redis works on one batch while the loader parses the
+ * next, and neither waits for a round trip per command.  Every reply is
+ * checked; an error reply names the CSV line of its command.
  */
 
 #include <stdlib.h>
@@ -26,8 +27,10 @@ struct load_writer_s {
     redisContext   *ctx;
     FILE           *out;
     const char     *name;
-    unsigned long   lines[LOAD_BATCH];  /* CSV line of each pending command */
-    size_t          pending;
+    unsigned long   lines[2 * LOAD_BATCH];  /* CSV line of each command */
+    size_t          first;                  /* its first unanswered one */
+    size_t          sent;                   /* commands sent, unanswered */
+    size_t          batch;                  /* commands not yet sent */
     unsigned long   errors;
     char            error[256];
 };
@@ -228,29 +231,49 @@ load_print_arg(FILE *out, const char *s, size_t len)
 
 
 static int
-load_read_replies(load_writer_t *w)
+load_read_replies(load_writer_t *w, size_t n)
 {
-    size_t       i;
     redisReply  *reply;
 
-    for (i = 0; i < w->pending; i++) {
+    for ( /* void */ ; n > 0; n--) {
         if (redisGetReply(w->ctx, (void **) &reply) != REDIS_OK) {
             snprintf(w->error, sizeof(w->error), "redis: %s",
                      w->ctx->errstr);
             return -1;
         }
 
-        if (reply->type == REDIS_REPLY_ERROR) {
-            if (++w->errors <= LOAD_ERRORS_SHOWN) {
-                fprintf(stderr, "%s:%lu: redis: %s\n", w->name, w->lines[i],
-                        reply->str);
-            }
+        if (reply->type == REDIS_REPLY_ERROR
+            && ++w->errors <= LOAD_ERRORS_SHOWN)
+        {
+            fprintf(stderr, "%s:%lu: redis: %s\n", w->name,
+                    w->lines[w->first], reply->str);
         }
 
         freeReplyObject(reply);
+
+        w->first = (w->first + 1) % (2 * LOAD_BATCH);
+        w->sent--;
     }
 
-    w->pending = 0;
+    return 0;
+}
+
+
+static int
+load_send_batch(load_writer_t *w)
+{
+    int  done;
+
+    do {
+        if (redisBufferWrite(w->ctx, &done) != REDIS_OK) {
+            snprintf(w->error, sizeof(w->error), "redis: %s",
+                     w->ctx->errstr);
+            return -1;
+        }
+    } while (!done);
+
+    w->sent += w->batch;
+    w->batch = 0;
 
     return 0;
 }
@@ -280,13 +303,18 @@ load_writer_cmd(load_writer_t *w, unsigned long line, int argc,
         return -1;
     }
 
-    w->lines[w->pending++] = line;
+    w->lines[(w->first + w->sent + w->batch) % (2 * LOAD_BATCH)] = line;
 
-    if (w->pending == LOAD_BATCH) {
-        return load_read_replies(w);
+    if (++w->batch < LOAD_BATCH) {
+        return 0;
     }
 
-    return 0;
+    /* the replies of the previous batch, while Redis works on this one */
+    if (load_send_batch(w) != 0) {
+        return -1;
+    }
+
+    return load_read_replies(w, w->sent - LOAD_BATCH);
 }
 
 
@@ -297,7 +325,11 @@ load_writer_flush(load_writer_t *w)
         return fflush(w->out) == 0 ? 0 : -1;
     }
 
-    return load_read_replies(w);
+    if (load_send_batch(w) != 0) {
+        return -1;
+    }
+
+    return load_read_replies(w, w->sent);
 }
 
 
