@@ -1,0 +1,47 @@
+# icp-report: A/B analysis of the module's JSON log (tools/report/).
+# Included by the top-level Makefile; paths are relative to the repo root.
+
+REPORT_SRCS := $(sort $(wildcard tools/report/*.c))
+REPORT_OBJS := $(REPORT_SRCS:%.c=$(BUILD)/%.o)
+# everything but main(), for the unit tests
+REPORT_LIB_OBJS := $(filter-out $(BUILD)/tools/report/main.o,$(REPORT_OBJS))
+REPORT_BIN  := $(BUILD)/bin/icp-report
+
+FUZZ_TIME   ?= 60
+FUZZ_CC     ?= clang
+
+$(BUILD)/tools/report/%.o: tools/report/%.c tools/report/*.h lua-free-rules/lfr.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itools -c -o $@ $<
+
+$(REPORT_BIN): $(REPORT_OBJS) $(LFR_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $(REPORT_OBJS) $(LFR_LIB) $(LFR_LIBS) \
+	    -lz -lm $(ALL_LDFLAGS)
+
+TOOLS     += $(REPORT_BIN)
+TEST_DEPS += $(REPORT_LIB_OBJS)
+
+TEST_OBJS_test_report_line := $(BUILD)/tools/report/line.o
+TEST_OBJS_test_report_agg  := $(REPORT_LIB_OBJS)
+TEST_OBJS_test_stats       := $(BUILD)/tools/report/stats.o
+TEST_LIBS_test_report_agg  := -lm
+
+# the line parser under libFuzzer, ASan and UBSan, for FUZZ_TIME seconds
+FUZZ_REPORT := build/fuzz/fuzz_report_line
+
+$(FUZZ_REPORT): tests/fuzz/fuzz_report_line.c tools/report/line.c \
+                tools/report/line.h lua-free-rules/lfr.h
+	@mkdir -p $(dir $@) build/fuzz/corpus-report
+	$(FUZZ_CC) -std=c99 -D_DEFAULT_SOURCE -g -O1 -Ilua-free-rules -Itools \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	    -o $@ tests/fuzz/fuzz_report_line.c tools/report/line.c
+
+fuzz-report: $(FUZZ_REPORT)
+	$(FUZZ_REPORT) -max_total_time=$(FUZZ_TIME) -max_len=4096 \
+	    build/fuzz/corpus-report tests/fuzz/corpus/report
+
+bench-report: $(REPORT_BIN)
+	sh bench/report/run.sh $(REPORT_BIN)
+
+.PHONY: fuzz-report bench-report

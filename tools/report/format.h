@@ -1,0 +1,35 @@
+/*
+ * icp-report: numbers as the text and html reports show them, so that
+ * both always print the same figures.
+ */
+
+#ifndef RPT_FORMAT_H
+#define RPT_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+
+#define RPT_FMT_SIZE  48
+
+
+/* 1234567 -> "1,234,567". */
+char *rpt_fmt_count(char *buf, uint64_t n);
+
+/* 0.05112 -> "5.11%"; NaN -> "-". */
+char *rpt_fmt_rate(char *buf, double x);
+
+/* 0.179 -> "+17.9%"; NaN -> "-". */
+char *rpt_fmt_lift(char *buf, double x);
+
+/* "0.0052", "<0.0001"; NaN -> "-". */
+char *rpt_fmt_p(char *buf, double p);
+
+/* A probability as a share: "99.7%", ">99.9%", "<0.1%"; NaN -> "-". */
+char *rpt_fmt_chance(char *buf, double x);
+
+/* A weight as written in the rules: "50", "33.3"; NaN -> "-". */
+char *rpt_fmt_weight(char *buf, double w);
+
+
+#endif /* RPT_FORMAT_H */

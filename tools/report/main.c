@@ -1,0 +1,200 @@
+/*
+ * icp-report: A/B analysis of the module's JSON log.
+ *
+ *   icp-report [--format text|json|html] [--experiment NAME] [--goal GOAL]
+ *              [--since TS] LOG...
+ *
+ * LOG is a file, plain or gzip (zlib reads both), or "-" for stdin.
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "report/report.h"
+
+
+/* Longer lines are counted as malformed; no record comes near it. */
+#define RPT_LINE_MAX  (1024 * 1024)
+#define RPT_GZ_BUFFER (256 * 1024)
+
+
+static void
+rpt_usage(FILE *out)
+{
+    fprintf(out,
+        "usage: icp-report [--format text|json|html] [--experiment NAME]\n"
+        "                  [--goal GOAL] [--since TS] LOG...\n"
+        "LOG: the module's JSON log, plain or .gz; \"-\" reads stdin.\n"
+        "--since keeps records whose ts is not before TS, compared as a\n"
+        "prefix: --since 2026-11 or --since 2026-11-23T10:00.\n");
+}
+
+
+/* Returns -1 when the file cannot be opened, -2 when memory runs out. */
+static int
+rpt_read(rpt_t *r, const char *path, char *buf)
+{
+    gzFile       f;
+    size_t       len;
+    int          fd, errnum, rc;
+    const char  *msg;
+
+    if (strcmp(path, "-") == 0) {
+        fd = dup(STDIN_FILENO);
+        f = (fd == -1) ? NULL : gzdopen(fd, "rb");
+
+    } else {
+        f = gzopen(path, "rb");
+    }
+
+    if (f == NULL) {
+        fprintf(stderr, "icp-report: %s: %s\n", path,
+                errno ? strerror(errno) : "cannot open");
+        return -1;
+    }
+
+    gzbuffer(f, RPT_GZ_BUFFER);
+    rc = 0;
+
+    while (rc == 0 && gzgets(f, buf, RPT_LINE_MAX) != NULL) {
+        len = strlen(buf);
+
+        if (len > 0 && buf[len - 1] == '\n') {
+            buf[--len] = '\0';
+
+        } else if (len == RPT_LINE_MAX - 1) {
+            /* an overlong line: skip the rest of it, count it malformed */
+            while (gzgets(f, buf, RPT_LINE_MAX) != NULL
+                   && buf[strlen(buf) - 1] != '\n')
+            {
+                /* draining */
+            }
+
+            len = 0;
+        }
+
+        if (rpt_add_line(r, buf, len) != 0) {
+            rc = -2;
+        }
+    }
+
+    /* a log cut short (a .gz still being written) is read up to the cut */
+    msg = gzerror(f, &errnum);
+
+    if (errnum != Z_OK && errnum != Z_BUF_ERROR) {
+        fprintf(stderr, "icp-report: %s: %s\n", path,
+                errnum == Z_ERRNO ? strerror(errno) : msg);
+    }
+
+    gzclose(f);
+
+    return rc;
+}
+
+
+int
+main(int argc, char **argv)
+{
+    int                  opt, rc;
+    const char          *format;
+    char                *buf;
+    rpt_filter_t         filter;
+    rpt_t               *r;
+    const rpt_result_t  *res;
+    static const struct option  options[] = {
+        { "format", required_argument, NULL, 'f' },
+        { "experiment", required_argument, NULL, 'e' },
+        { "goal", required_argument, NULL, 'g' },
+        { "since", required_argument, NULL, 's' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+
+    format = "text";
+    memset(&filter, 0, sizeof(filter));
+
+    while ((opt = getopt_long(argc, argv, "f:e:g:s:h", options, NULL)) != -1)
+    {
+        switch (opt) {
+        case 'f':
+            format = optarg;
+            break;
+        case 'e':
+            filter.experiment = optarg;
+            break;
+        case 'g':
+            filter.goal = optarg;
+            break;
+        case 's':
+            filter.since = optarg;
+            break;
+        case 'h':
+            rpt_usage(stdout);
+            return 0;
+        default:
+            rpt_usage(stderr);
+            return 2;
+        }
+    }
+
+    if (optind == argc
+        || (strcmp(format, "text") != 0 && strcmp(format, "json") != 0
+            && strcmp(format, "html") != 0))
+    {
+        rpt_usage(stderr);
+        return 2;
+    }
+
+    r = rpt_new(&filter);
+    buf = malloc(RPT_LINE_MAX);
+
+    if (r == NULL || buf == NULL) {
+        fprintf(stderr, "icp-report: out of memory\n");
+        return 1;
+    }
+
+    for ( ; optind < argc; optind++) {
+        rc = rpt_read(r, argv[optind], buf);
+
+        if (rc != 0) {
+            if (rc == -2) {
+                fprintf(stderr, "icp-report: out of memory\n");
+            }
+
+            return rc == -2 ? 1 : 2;
+        }
+    }
+
+    free(buf);
+    res = rpt_finish(r);
+
+    if (res == NULL) {
+        fprintf(stderr, "icp-report: out of memory\n");
+        return 1;
+    }
+
+    if (strcmp(format, "json") == 0) {
+        rpt_write_json(stdout, res);
+
+    } else if (strcmp(format, "html") == 0) {
+        rpt_write_html(stdout, res);
+
+    } else {
+        rpt_write_text(stdout, res);
+    }
+
+    rpt_free(r);
+
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "icp-report: writing the report: %s\n",
+                strerror(errno));
+        return 1;
+    }
+
+    return 0;
+}

@@ -1,0 +1,405 @@
+/*
+ * icp-report: the html report, one self-contained page (inline CSS and
+ * SVG, no script, nothing fetched) that can be mailed or archived as is.
+ */
+
+#include <math.h>
+#include <string.h>
+
+#include "report/format.h"
+#include "report/report.h"
+
+
+/* Geometry of the rate chart, in SVG user units. */
+#define RPT_SVG_W      1000
+#define RPT_SVG_LABEL  170      /* variant names, left of the bars */
+#define RPT_SVG_VALUE  250      /* figures, right of the bars */
+#define RPT_SVG_BAR    28
+#define RPT_SVG_GAP    16
+#define RPT_SVG_TOP    8
+#define RPT_SVG_AXIS   30
+
+
+static const char  rpt_css[] =
+    "body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,"
+    "'Helvetica Neue',Arial,sans-serif;color:#1d2430;background:#f3f4f6;"
+    "margin:0;padding:24px}\n"
+    "main{max-width:1100px;margin:0 auto}\n"
+    "h1{font-size:24px;margin:0 0 4px}\n"
+    "h2{font-size:20px;margin:0 0 2px}\n"
+    "h3{font-size:15px;margin:18px 0 4px;color:#39414d}\n"
+    "section{background:#fff;border-radius:8px;padding:20px 24px;"
+    "margin:0 0 24px;box-shadow:0 1px 3px rgba(0,0,0,.12)}\n"
+    "table{border-collapse:collapse;width:100%;margin:6px 0}\n"
+    "th,td{padding:6px 10px;text-align:right;white-space:nowrap;"
+    "border-bottom:1px solid #e4e7eb;font-variant-numeric:tabular-nums}\n"
+    "th:first-child,td:first-child{text-align:left}\n"
+    "th{font-size:13px;font-weight:600;color:#5b6573}\n"
+    "td.name{font-weight:600}\n"
+    ".muted{color:#5b6573;font-size:13px;margin:0 0 12px}\n"
+    ".srm{padding:10px 14px;border-radius:6px;margin:12px 0;"
+    "font-weight:600}\n"
+    ".ok{background:#e6f4ea;color:#1e6b34}\n"
+    ".bad{background:#fde7e7;color:#9f1c1c;border:2px solid #d92d2d;"
+    "font-size:17px}\n"
+    ".na{background:#eef0f3;color:#5b6573}\n"
+    ".up{color:#16803c}.down{color:#b42318}\n"
+    ".small{font-size:12px;color:#5b6573}\n"
+    "svg text{font:13px system-ui,-apple-system,'Segoe UI',Roboto,Arial,"
+    "sans-serif;fill:#1d2430}\n"
+    "svg .tick{fill:#5b6573;font-size:12px}\n";
+
+
+static void
+rpt_html_text(FILE *out, const char *s, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        switch (s[i]) {
+        case '&':  fputs("&amp;", out);  break;
+        case '<':  fputs("&lt;", out);   break;
+        case '>':  fputs("&gt;", out);   break;
+        case '"':  fputs("&quot;", out); break;
+        case '\'': fputs("&#39;", out);  break;
+        default:
+            fputc((unsigned char) s[i] < 0x20 ? '?' : s[i], out);
+        }
+    }
+}
+
+
+static void
+rpt_html_name(FILE *out, const lfr_str_t *s)
+{
+    rpt_html_text(out, s->data, s->len);
+}
+
+
+static void
+rpt_html_summary(FILE *out, const rpt_result_t *res)
+{
+    const rpt_counts_t  *n = &res->counts;
+    char                 b[RPT_FMT_SIZE];
+
+#define rpt_html_count(label, value)                                         \
+    if ((value) != 0) {                                                      \
+        fprintf(out, "<tr><td>%s</td><td>%s</td></tr>\n", label,             \
+                rpt_fmt_count(b, value));                                    \
+    }
+
+    fputs("<section><h1>A/B test report</h1>\n<p class=\"muted\">", out);
+    fprintf(out, "%s log lines read &middot; goal: ",
+            rpt_fmt_count(b, n->lines));
+    rpt_html_text(out, res->filter.goal ? res->filter.goal : "any",
+                  strlen(res->filter.goal ? res->filter.goal : "any"));
+
+    if (res->filter.experiment) {
+        fputs(" &middot; experiment: ", out);
+        rpt_html_text(out, res->filter.experiment,
+                      strlen(res->filter.experiment));
+    }
+
+    if (res->filter.since) {
+        fputs(" &middot; since: ", out);
+        rpt_html_text(out, res->filter.since, strlen(res->filter.since));
+    }
+
+    fputs("</p>\n<table style=\"width:auto\">\n", out);
+    fprintf(out, "<tr><td>exposures counted</td><td>%s</td></tr>\n",
+            rpt_fmt_count(b, n->exposures));
+    fprintf(out, "<tr><td>conversions counted</td><td>%s</td></tr>\n",
+            rpt_fmt_count(b, n->conversions));
+    rpt_html_count("malformed lines, skipped", n->malformed);
+    rpt_html_count("records of another type", n->other_types);
+    rpt_html_count("records before the start date", n->before_since);
+    rpt_html_count("bot records", n->bots);
+    rpt_html_count("preview records", n->previews);
+    rpt_html_count("anonymous exposures (no consent)", n->anonymous);
+    rpt_html_count("exposures outside experiments", n->single_variant);
+    rpt_html_count("exposures of other experiments", n->other_experiment);
+    rpt_html_count("anonymous conversions (no consent)", n->anonymous_conv);
+    rpt_html_count("conversions without assignment", n->unattributed);
+    rpt_html_count("conversions of other goals", n->other_goal);
+
+#undef rpt_html_count
+
+    fputs("</table></section>\n", out);
+}
+
+
+/* A round axis step giving about five ticks up to max. */
+static double
+rpt_axis_step(double max)
+{
+    double  step, mag;
+
+    mag = pow(10, floor(log10(max / 5)));
+    step = mag;
+
+    if (max / step > 10) {
+        step = 2 * mag;
+    }
+
+    if (max / step > 10) {
+        step = 5 * mag;
+    }
+
+    if (max / step > 10) {
+        step = 10 * mag;
+    }
+
+    return step;
+}
+
+
+static void
+rpt_html_chart(FILE *out, const rpt_experiment_t *ex)
+{
+    size_t                i;
+    double                max, step, t, x0, w, scale, y, lo, hi;
+    const rpt_variant_t  *v;
+    char                  b[3][RPT_FMT_SIZE];
+    int                   height;
+
+    max = 0;
+
+    for (i = 0; i < ex->nvariants; i++) {
+        v = &ex->variants[i];
+
+        if (!isnan(v->rate_hi) && v->rate_hi > max) {
+            max = v->rate_hi;
+        }
+    }
+
+    if (max <= 0) {
+        max = 0.01;
+    }
+
+    step = rpt_axis_step(max);
+    max = ceil(max / step) * step;
+    x0 = RPT_SVG_LABEL;
+    w = RPT_SVG_W - RPT_SVG_LABEL - RPT_SVG_VALUE;
+    scale = w / max;
+    height = RPT_SVG_TOP + (int) ex->nvariants * (RPT_SVG_BAR + RPT_SVG_GAP)
+             + RPT_SVG_AXIS;
+
+    fprintf(out, "<svg viewBox=\"0 0 %d %d\" width=\"100%%\" role=\"img\" "
+            "aria-label=\"conversion rate by variant\" "
+            "xmlns=\"http://www.w3.org/2000/svg\">\n", RPT_SVG_W, height);
+
+    /* grid and axis */
+    for (t = 0; t <= max + step / 2; t += step) {
+        fprintf(out, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" "
+                "stroke=\"#e4e7eb\"/>\n", x0 + t * scale, RPT_SVG_TOP / 2,
+                x0 + t * scale, height - RPT_SVG_AXIS + 4);
+        fprintf(out, "<text class=\"tick\" x=\"%.1f\" y=\"%d\" "
+                "text-anchor=\"middle\">%s</text>\n", x0 + t * scale,
+                height - 8, rpt_fmt_rate(b[0], t));
+    }
+
+    for (i = 0; i < ex->nvariants; i++) {
+        v = &ex->variants[i];
+        y = RPT_SVG_TOP + i * (RPT_SVG_BAR + RPT_SVG_GAP);
+
+        fprintf(out, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" "
+                "font-weight=\"600\">", RPT_SVG_LABEL - 12,
+                y + RPT_SVG_BAR / 2 + 5);
+        rpt_html_name(out, &v->name);
+        fputs("</text>\n", out);
+
+        if (isnan(v->rate)) {
+            fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\">"
+                    "no visitors</text>\n", x0 + 6, y + RPT_SVG_BAR / 2 + 5);
+            continue;
+        }
+
+        fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+                "height=\"%d\" rx=\"3\" fill=\"%s\"/>\n", x0, y,
+                v->rate * scale, RPT_SVG_BAR, i ? "#4f7fe0" : "#9aa6b8");
+
+        /* the 95% interval as a whisker across the bar's end */
+        lo = x0 + v->rate_lo * scale;
+        hi = x0 + v->rate_hi * scale;
+        fprintf(out, "<g stroke=\"#1d2430\" stroke-width=\"2\">"
+                "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
+                "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
+                "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
+                "</g>\n",
+                lo, y + RPT_SVG_BAR / 2.0, hi, y + RPT_SVG_BAR / 2.0,
+                lo, y + 6.0, lo, y + RPT_SVG_BAR - 6.0,
+                hi, y + 6.0, hi, y + RPT_SVG_BAR - 6.0);
+
+        fprintf(out, "<text x=\"%d\" y=\"%.1f\"><tspan font-weight=\"600\">"
+                "%s</tspan> <tspan class=\"tick\">[%s, %s]</tspan>",
+                RPT_SVG_W - RPT_SVG_VALUE + 12, y + RPT_SVG_BAR / 2 + 5,
+                rpt_fmt_rate(b[0], v->rate), rpt_fmt_rate(b[1], v->rate_lo),
+                rpt_fmt_rate(b[2], v->rate_hi));
+
+        if (i > 0 && !isnan(v->lift)) {
+            fprintf(out, " <tspan fill=\"%s\">%s</tspan>",
+                    v->lift >= 0 ? "#16803c" : "#b42318",
+                    rpt_fmt_lift(b[0], v->lift));
+        }
+
+        fputs("</text>\n", out);
+    }
+
+    fputs("</svg>\n", out);
+}
+
+
+static void
+rpt_html_srm(FILE *out, const rpt_experiment_t *ex)
+{
+    char  b[RPT_FMT_SIZE];
+
+    if (isnan(ex->srm_p)) {
+        fprintf(out, "<div class=\"srm na\">Sample ratio not checked: %s."
+                "</div>\n", ex->visitors ? "no weights in the log"
+                                         : "no visitors");
+
+    } else if (ex->srm_p < RPT_SRM_ALPHA) {
+        fprintf(out, "<div class=\"srm bad\">&#9888; SAMPLE RATIO MISMATCH "
+                "(chi-square %.2f, df %u, p %s). The visitors are not split "
+                "as the weights say: find the cause (redirects, bots, "
+                "caching, a changed weight) before trusting this result."
+                "</div>\n", ex->srm_chi2, ex->srm_df,
+                rpt_fmt_p(b, ex->srm_p));
+
+    } else {
+        fprintf(out, "<div class=\"srm ok\">Sample ratio OK: the split "
+                "matches the weights (chi-square %.2f, df %u, p %s).</div>\n",
+                ex->srm_chi2, ex->srm_df, rpt_fmt_p(b, ex->srm_p));
+    }
+}
+
+
+static void
+rpt_html_variants(FILE *out, const rpt_experiment_t *ex)
+{
+    size_t                i;
+    const rpt_variant_t  *v;
+    char                  b[3][RPT_FMT_SIZE];
+
+    fputs("<table>\n<tr><th>variant</th><th>weight</th><th>visitors</th>"
+          "<th>converted</th><th>rate</th><th>95% interval</th>"
+          "<th>lift</th><th>lift 95% interval</th><th>p-value</th>"
+          "<th>chance to beat control</th></tr>\n", out);
+
+    for (i = 0; i < ex->nvariants; i++) {
+        v = &ex->variants[i];
+
+        fputs("<tr><td class=\"name\">", out);
+        rpt_html_name(out, &v->name);
+        fprintf(out, "</td><td>%s</td>", rpt_fmt_weight(b[0], v->weight));
+        fprintf(out, "<td>%s</td>", rpt_fmt_count(b[0], v->exposed));
+        fprintf(out, "<td>%s</td>", rpt_fmt_count(b[0], v->converted));
+        fprintf(out, "<td>%s</td>", rpt_fmt_rate(b[0], v->rate));
+        fprintf(out, isnan(v->rate_lo) ? "<td>-</td>" : "<td>%s &ndash; %s"
+                "</td>", rpt_fmt_rate(b[0], v->rate_lo),
+                rpt_fmt_rate(b[1], v->rate_hi));
+
+        if (i == 0) {
+            fputs("<td class=\"small\">control</td><td></td><td></td>"
+                  "<td></td></tr>\n", out);
+            continue;
+        }
+
+        fprintf(out, "<td class=\"%s\">%s</td>",
+                v->lift >= 0 ? "up" : "down", rpt_fmt_lift(b[0], v->lift));
+        fprintf(out, isnan(v->lift_lo) ? "<td>-</td>" : "<td>%s &ndash; %s"
+                "</td>", rpt_fmt_lift(b[0], v->lift_lo),
+                rpt_fmt_lift(b[1], v->lift_hi));
+        fprintf(out, "<td>%s</td><td>%s</td></tr>\n",
+                rpt_fmt_p(b[0], v->p_value), rpt_fmt_chance(b[1], v->beat));
+    }
+
+    fputs("</table>\n", out);
+}
+
+
+static void
+rpt_html_breakdown(FILE *out, const rpt_experiment_t *ex, const char *what,
+    const rpt_row_t *rows, size_t nrows)
+{
+    size_t  i, j;
+    char    b[3][RPT_FMT_SIZE];
+
+    fprintf(out, "<h3>By %s <span class=\"small\">(of the first exposure; "
+            "rate, converted / visitors)</span></h3>\n<table>\n<tr><th>%s"
+            "</th>", what, what);
+
+    for (j = 0; j < ex->nvariants; j++) {
+        fputs("<th>", out);
+        rpt_html_name(out, &ex->variants[j].name);
+        fputs("</th>", out);
+    }
+
+    fputs("</tr>\n", out);
+
+    for (i = 0; i < nrows; i++) {
+        fputs("<tr><td class=\"name\">", out);
+        rpt_html_name(out, &rows[i].name);
+        fputs("</td>", out);
+
+        for (j = 0; j < ex->nvariants; j++) {
+            fprintf(out, "<td>%s <span class=\"small\">%s / %s</span></td>",
+                    rpt_fmt_rate(b[0], rows[i].exposed[j]
+                        ? (double) rows[i].converted[j] / rows[i].exposed[j]
+                        : NAN),
+                    rpt_fmt_count(b[1], rows[i].converted[j]),
+                    rpt_fmt_count(b[2], rows[i].exposed[j]));
+        }
+
+        fputs("</tr>\n", out);
+    }
+
+    fputs("</table>\n", out);
+}
+
+
+void
+rpt_write_html(FILE *out, const rpt_result_t *res)
+{
+    size_t                   i;
+    const rpt_experiment_t  *ex;
+    char                     b[RPT_FMT_SIZE];
+
+    fprintf(out, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
+            "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
+            "content=\"width=device-width,initial-scale=1\">\n"
+            "<title>icp-report</title>\n<style>\n%s</style></head>\n"
+            "<body><main>\n", rpt_css);
+
+    rpt_html_summary(out, res);
+
+    if (res->nexperiments == 0) {
+        fputs("<section><p>No experiment exposures found.</p></section>\n",
+              out);
+    }
+
+    for (i = 0; i < res->nexperiments; i++) {
+        ex = &res->experiments[i];
+
+        fputs("<section>\n<h2>Experiment ", out);
+        rpt_html_name(out, &ex->name);
+        fprintf(out, "</h2>\n<p class=\"muted\">%s visitors",
+                rpt_fmt_count(b, ex->visitors));
+
+        if (ex->multi) {
+            fprintf(out, " &middot; %s visitors exposed to several variants "
+                    "excluded", rpt_fmt_count(b, ex->multi));
+        }
+
+        fputs("</p>\n", out);
+        rpt_html_srm(out, ex);
+        rpt_html_chart(out, ex);
+        rpt_html_variants(out, ex);
+        rpt_html_breakdown(out, ex, "segment", ex->segments, ex->nsegments);
+        rpt_html_breakdown(out, ex, "persona", ex->personas, ex->npersonas);
+        fputs("</section>\n", out);
+    }
+
+    fputs("</main></body></html>\n", out);
+}

@@ -1,0 +1,326 @@
+/*
+ * icp-report: the text report, aligned tables meant for a terminal or an
+ * e-mail to a marketer.
+ */
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/format.h"
+#include "report/report.h"
+
+
+/* A table of strings, filled row by row, printed with aligned columns. */
+typedef struct {
+    size_t    ncols;
+    size_t    ncells;
+    size_t    cap;
+    char    **cells;
+} rpt_table_t;
+
+
+static void
+rpt_table_free(rpt_table_t *t)
+{
+    size_t  i;
+
+    for (i = 0; i < t->ncells; i++) {
+        free(t->cells[i]);
+    }
+
+    free(t->cells);
+}
+
+
+/* Copies s; control bytes become '?' so a name cannot drive the terminal. */
+static void
+rpt_cell(rpt_table_t *t, const char *s, size_t len)
+{
+    size_t   i, cap;
+    char   **cells, *copy;
+
+    if (t->ncells == t->cap) {
+        cap = t->cap ? t->cap * 2 : 64;
+        cells = realloc(t->cells, cap * sizeof(char *));
+
+        if (cells == NULL) {
+            return;
+        }
+
+        t->cells = cells;
+        t->cap = cap;
+    }
+
+    copy = malloc(len + 1);
+
+    if (copy == NULL) {
+        return;
+    }
+
+    for (i = 0; i < len; i++) {
+        copy[i] = ((unsigned char) s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
+    }
+
+    copy[len] = '\0';
+    t->cells[t->ncells++] = copy;
+}
+
+
+static void
+rpt_cellz(rpt_table_t *t, const char *s)
+{
+    rpt_cell(t, s, strlen(s));
+}
+
+
+/* Display width: UTF-8 continuation bytes take no column. */
+static size_t
+rpt_width(const char *s)
+{
+    size_t  w;
+
+    for (w = 0; *s; s++) {
+        w += ((unsigned char) *s & 0xc0) != 0x80;
+    }
+
+    return w;
+}
+
+
+/* The first column is left-aligned, the others, numbers, right-aligned. */
+static void
+rpt_table_print(FILE *out, const rpt_table_t *t, const char *indent)
+{
+    size_t  i, c, w, pad, *widths;
+
+    widths = calloc(t->ncols, sizeof(size_t));
+
+    if (widths == NULL) {
+        return;
+    }
+
+    for (i = 0; i < t->ncells; i++) {
+        w = rpt_width(t->cells[i]);
+
+        if (w > widths[i % t->ncols]) {
+            widths[i % t->ncols] = w;
+        }
+    }
+
+    for (i = 0; i < t->ncells; i++) {
+        c = i % t->ncols;
+        pad = widths[c] - rpt_width(t->cells[i]);
+
+        if (c == 0) {
+            fprintf(out, "%s%s%*s", indent, t->cells[i], (int) pad, "");
+
+        } else {
+            fprintf(out, "  %*s%s", (int) pad, "", t->cells[i]);
+        }
+
+        if (c == t->ncols - 1) {
+            fputc('\n', out);
+        }
+    }
+
+    free(widths);
+}
+
+
+static void
+rpt_text_summary(FILE *out, const rpt_result_t *res)
+{
+    const rpt_counts_t  *n = &res->counts;
+    rpt_table_t          t = { 2, 0, 0, NULL };
+    char                 b[RPT_FMT_SIZE];
+
+#define rpt_row_count(label, value)                                          \
+    if ((value) != 0) {                                                      \
+        rpt_cellz(&t, label);                                                \
+        rpt_cellz(&t, rpt_fmt_count(b, value));                              \
+    }
+
+    fprintf(out, "icp-report: %s lines read", rpt_fmt_count(b, n->lines));
+
+    if (res->filter.experiment) {
+        fprintf(out, ", experiment %s", res->filter.experiment);
+    }
+
+    fprintf(out, ", goal %s", res->filter.goal ? res->filter.goal : "any");
+
+    if (res->filter.since) {
+        fprintf(out, ", since %s", res->filter.since);
+    }
+
+    fprintf(out, "\n\n");
+
+    rpt_cellz(&t, "exposures counted");
+    rpt_cellz(&t, rpt_fmt_count(b, n->exposures));
+    rpt_cellz(&t, "conversions counted");
+    rpt_cellz(&t, rpt_fmt_count(b, n->conversions));
+    rpt_row_count("malformed lines, skipped", n->malformed);
+    rpt_row_count("records of another type", n->other_types);
+    rpt_row_count("records before --since", n->before_since);
+    rpt_row_count("bot records", n->bots);
+    rpt_row_count("preview records", n->previews);
+    rpt_row_count("anonymous exposures (no consent)", n->anonymous);
+    rpt_row_count("exposures outside experiments", n->single_variant);
+    rpt_row_count("exposures of other experiments", n->other_experiment);
+    rpt_row_count("anonymous conversions (no consent)", n->anonymous_conv);
+    rpt_row_count("conversions without assignment", n->unattributed);
+    rpt_row_count("conversions of other goals", n->other_goal);
+
+#undef rpt_row_count
+
+    rpt_table_print(out, &t, "  ");
+    rpt_table_free(&t);
+}
+
+
+static void
+rpt_text_variants(FILE *out, const rpt_experiment_t *ex)
+{
+    size_t                i;
+    const rpt_variant_t  *v;
+    rpt_table_t           t = { 10, 0, 0, NULL };
+    char                  b[4][RPT_FMT_SIZE], ci[2 * RPT_FMT_SIZE + 8];
+    static const char    *head[] = {
+        "variant", "weight", "visitors", "converted", "rate", "95% CI",
+        "lift", "lift 95% CI", "p-value", "chance to beat control"
+    };
+
+    for (i = 0; i < 10; i++) {
+        rpt_cellz(&t, head[i]);
+    }
+
+    for (i = 0; i < ex->nvariants; i++) {
+        v = &ex->variants[i];
+
+        rpt_cell(&t, v->name.data, v->name.len);
+        rpt_cellz(&t, rpt_fmt_weight(b[0], v->weight));
+        rpt_cellz(&t, rpt_fmt_count(b[0], v->exposed));
+        rpt_cellz(&t, rpt_fmt_count(b[0], v->converted));
+        rpt_cellz(&t, rpt_fmt_rate(b[0], v->rate));
+        snprintf(ci, sizeof(ci), isnan(v->rate_lo) ? "-" : "[%s, %s]",
+                 rpt_fmt_rate(b[0], v->rate_lo),
+                 rpt_fmt_rate(b[1], v->rate_hi));
+        rpt_cellz(&t, ci);
+
+        if (i == 0) {
+            rpt_cellz(&t, "control");
+            rpt_cellz(&t, "");
+            rpt_cellz(&t, "");
+            rpt_cellz(&t, "");
+            continue;
+        }
+
+        rpt_cellz(&t, rpt_fmt_lift(b[0], v->lift));
+        snprintf(ci, sizeof(ci), isnan(v->lift_lo) ? "-" : "[%s, %s]",
+                 rpt_fmt_lift(b[0], v->lift_lo),
+                 rpt_fmt_lift(b[1], v->lift_hi));
+        rpt_cellz(&t, ci);
+        rpt_cellz(&t, rpt_fmt_p(b[2], v->p_value));
+        rpt_cellz(&t, rpt_fmt_chance(b[3], v->beat));
+    }
+
+    rpt_table_print(out, &t, "  ");
+    rpt_table_free(&t);
+}
+
+
+static void
+rpt_text_srm(FILE *out, const rpt_experiment_t *ex)
+{
+    char  b[RPT_FMT_SIZE];
+
+    if (isnan(ex->srm_p)) {
+        fprintf(out, "\n  Sample ratio: not checked (%s)\n",
+                ex->visitors ? "no weights in the log"
+                             : "no visitors");
+
+    } else if (ex->srm_p < RPT_SRM_ALPHA) {
+        fprintf(out, "\n  *** SAMPLE RATIO MISMATCH *** chi-square %.2f, "
+                "df %u, p %s\n"
+                "  The visitors are not split as the weights say: find the "
+                "cause\n  (redirects, bots, caching, a changed weight) "
+                "before trusting this result.\n",
+                ex->srm_chi2, ex->srm_df, rpt_fmt_p(b, ex->srm_p));
+
+    } else {
+        fprintf(out, "\n  Sample ratio: OK (chi-square %.2f, df %u, p %s)\n",
+                ex->srm_chi2, ex->srm_df, rpt_fmt_p(b, ex->srm_p));
+    }
+}
+
+
+static void
+rpt_text_breakdown(FILE *out, const rpt_experiment_t *ex, const char *what,
+    const rpt_row_t *rows, size_t nrows)
+{
+    size_t       i, j;
+    rpt_table_t  t = { 5, 0, 0, NULL };
+    char         b[RPT_FMT_SIZE];
+
+    rpt_cellz(&t, what);
+    rpt_cellz(&t, "variant");
+    rpt_cellz(&t, "visitors");
+    rpt_cellz(&t, "converted");
+    rpt_cellz(&t, "rate");
+
+    for (i = 0; i < nrows; i++) {
+        for (j = 0; j < ex->nvariants; j++) {
+            if (j == 0) {
+                rpt_cell(&t, rows[i].name.data, rows[i].name.len);
+
+            } else {
+                rpt_cellz(&t, "");
+            }
+
+            rpt_cell(&t, ex->variants[j].name.data, ex->variants[j].name.len);
+            rpt_cellz(&t, rpt_fmt_count(b, rows[i].exposed[j]));
+            rpt_cellz(&t, rpt_fmt_count(b, rows[i].converted[j]));
+            rpt_cellz(&t, rpt_fmt_rate(b, rows[i].exposed[j]
+                      ? (double) rows[i].converted[j] / rows[i].exposed[j]
+                      : NAN));
+        }
+    }
+
+    fprintf(out, "\n  By %s (of the first exposure):\n", what);
+    rpt_table_print(out, &t, "    ");
+    rpt_table_free(&t);
+}
+
+
+void
+rpt_write_text(FILE *out, const rpt_result_t *res)
+{
+    size_t                   i;
+    const rpt_experiment_t  *ex;
+    char                     b[RPT_FMT_SIZE];
+
+    rpt_text_summary(out, res);
+
+    if (res->nexperiments == 0) {
+        fprintf(out, "\nNo experiment exposures found.\n");
+    }
+
+    for (i = 0; i < res->nexperiments; i++) {
+        ex = &res->experiments[i];
+
+        fprintf(out, "\nExperiment %.*s: %s visitors\n\n",
+                (int) ex->name.len, ex->name.data,
+                rpt_fmt_count(b, ex->visitors));
+
+        rpt_text_variants(out, ex);
+        rpt_text_srm(out, ex);
+
+        if (ex->multi) {
+            fprintf(out, "  Visitors exposed to several variants, excluded: "
+                    "%s\n", rpt_fmt_count(b, ex->multi));
+        }
+
+        rpt_text_breakdown(out, ex, "segment", ex->segments, ex->nsegments);
+        rpt_text_breakdown(out, ex, "persona", ex->personas, ex->npersonas);
+    }
+}
