@@ -1,0 +1,380 @@
+/*
+ * The signed context cookie and the visitor id: see icp_context.h for the
+ * format.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include "icp_context.h"
+
+#define ICP_MAC_BYTES  16
+#define ICP_MAC_LEN    22               /* base64url of 16 bytes */
+
+static const char  icp_utm_keys[ICP_UTM_N] = { 's', 'm', 'c', 't', 'o', 'i' };
+
+static const char  icp_b64url[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+
+size_t
+icp_base64url_encode(char *dst, const unsigned char *src, size_t len)
+{
+    char      *d;
+    unsigned   v;
+
+    d = dst;
+
+    while (len >= 3) {
+        v = (unsigned) src[0] << 16 | (unsigned) src[1] << 8 | src[2];
+        *d++ = icp_b64url[v >> 18 & 63];
+        *d++ = icp_b64url[v >> 12 & 63];
+        *d++ = icp_b64url[v >> 6 & 63];
+        *d++ = icp_b64url[v & 63];
+        src += 3;
+        len -= 3;
+    }
+
+    if (len) {
+        v = (unsigned) src[0] << 16 | (len == 2 ? (unsigned) src[1] << 8 : 0);
+        *d++ = icp_b64url[v >> 18 & 63];
+        *d++ = icp_b64url[v >> 12 & 63];
+
+        if (len == 2) {
+            *d++ = icp_b64url[v >> 6 & 63];
+        }
+    }
+
+    return d - dst;
+}
+
+
+int
+icp_vid_generate(char out[ICP_VID_LEN])
+{
+    unsigned char  raw[16];
+
+    if (RAND_bytes(raw, sizeof(raw)) != 1) {
+        return 0;
+    }
+
+    icp_base64url_encode(out, raw, sizeof(raw));
+
+    return 1;
+}
+
+
+int
+icp_vid_valid(const char *vid, size_t len)
+{
+    size_t  i;
+
+    if (len != ICP_VID_LEN) {
+        return 0;
+    }
+
+    for (i = 0; i < len; i++) {
+        if (strchr(icp_b64url, vid[i]) == NULL || vid[i] == '\0') {
+            return 0;
+        }
+    }
+
+    /* the last character carries 2 bits of padding, which must be zero */
+    return (strchr(icp_b64url, vid[len - 1]) - icp_b64url) % 16 == 0;
+}
+
+
+static void
+icp_context_mac(const char *vid, size_t vid_len, const char *payload,
+    size_t len, const unsigned char *key, size_t key_len,
+    char out[ICP_MAC_LEN])
+{
+    unsigned char  msg[5 + ICP_VID_LEN + 1 + ICP_CONTEXT_COOKIE_MAX];
+    unsigned char  md[EVP_MAX_MD_SIZE];
+    unsigned int   md_len;
+    size_t         n;
+
+    memset(md, 0, sizeof(md));
+
+    if (vid_len <= ICP_VID_LEN && len <= ICP_CONTEXT_COOKIE_MAX) {
+        memcpy(msg, "icp1|", 5);
+        memcpy(msg + 5, vid, vid_len);
+        msg[5 + vid_len] = '|';
+        memcpy(msg + 5 + vid_len + 1, payload, len);
+        n = 5 + vid_len + 1 + len;
+
+        if (HMAC(EVP_sha256(), key, (int) key_len, msg, n, md, &md_len)
+            == NULL)
+        {
+            /* a MAC nobody can match: the cookie is then never trusted */
+            RAND_bytes(md, ICP_MAC_BYTES);
+        }
+
+    } else {
+        RAND_bytes(md, ICP_MAC_BYTES);
+    }
+
+    icp_base64url_encode(out, md, ICP_MAC_BYTES);
+}
+
+
+static size_t
+icp_context_put(char *out, size_t pos, size_t size, char key,
+    const char *value, size_t len)
+{
+    static const char  hex[] = "0123456789ABCDEF";
+    unsigned char      c;
+    size_t             i;
+
+    if (pos + 3 > size) {
+        return size + 1;
+    }
+
+    out[pos++] = '&';
+    out[pos++] = key;
+    out[pos++] = '=';
+
+    for (i = 0; i < len; i++) {
+        c = (unsigned char) value[i];
+
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+            || (c >= '0' && c <= '9')
+            || c == '_' || c == '.' || c == '~' || c == '-')
+        {
+            if (pos + 1 > size) {
+                return size + 1;
+            }
+            out[pos++] = (char) c;
+
+        } else {
+            if (pos + 3 > size) {
+                return size + 1;
+            }
+            out[pos++] = '%';
+            out[pos++] = hex[c >> 4];
+            out[pos++] = hex[c & 15];
+        }
+    }
+
+    return pos;
+}
+
+
+size_t
+icp_context_encode(const icp_context_t *ctx, const char *vid,
+    size_t vid_len, const unsigned char *key, size_t key_len, char *out,
+    size_t size)
+{
+    char      pair[ICP_VALUE_MAX * 2 + 1];
+    size_t    pos, plen;
+    unsigned  i;
+    int       n;
+
+    if (size > ICP_CONTEXT_COOKIE_MAX) {
+        size = ICP_CONTEXT_COOKIE_MAX;
+    }
+
+    if (size < ICP_MAC_LEN + 1) {
+        return 0;
+    }
+
+    size -= ICP_MAC_LEN + 1;
+
+    n = snprintf(out, size, "n=%u", ctx->visits);
+    if (n < 0 || (size_t) n >= size) {
+        return 0;
+    }
+
+    pos = n;
+
+    for (i = 0; i < ICP_UTM_N && pos <= size; i++) {
+        if (ctx->utm.present & (1u << i)) {
+            pos = icp_context_put(out, pos, size, icp_utm_keys[i],
+                                  ctx->utm.value[i], ctx->utm.len[i]);
+        }
+    }
+
+    if (ctx->utm.click_id && pos <= size) {
+        pos = icp_context_put(out, pos, size, 'k', ctx->utm.click_id,
+                              strlen(ctx->utm.click_id));
+    }
+
+    for (i = 0; i < ctx->nassign && pos <= size; i++) {
+        memcpy(pair, ctx->assign[i].experiment, ctx->assign[i].experiment_len);
+        plen = ctx->assign[i].experiment_len;
+        pair[plen++] = ':';
+        memcpy(pair + plen, ctx->assign[i].variant, ctx->assign[i].variant_len);
+        plen += ctx->assign[i].variant_len;
+
+        pos = icp_context_put(out, pos, size, 'a', pair, plen);
+    }
+
+    if (pos > size) {
+        return 0;
+    }
+
+    out[pos] = '.';
+    icp_context_mac(vid, vid_len, out, pos, key, key_len, out + pos + 1);
+
+    return pos + 1 + ICP_MAC_LEN;
+}
+
+
+static int
+icp_context_pair(void *data, const char *name, size_t nlen,
+    const char *value, size_t vlen)
+{
+    icp_context_t     *ctx = data;
+    icp_assignment_t  *a;
+    char               buf[ICP_VALUE_MAX * 2 + 1], *colon;
+    size_t             len;
+    unsigned           i;
+
+    if (nlen != 1) {
+        return 0;
+    }
+
+    if (name[0] == 'n') {
+        ctx->visits = 0;
+
+        for (i = 0; i < vlen && i < 9; i++) {
+            if (value[i] < '0' || value[i] > '9') {
+                break;
+            }
+            ctx->visits = ctx->visits * 10 + (value[i] - '0');
+        }
+
+        return 0;
+    }
+
+    for (i = 0; i < ICP_UTM_N; i++) {
+        if (name[0] == icp_utm_keys[i]) {
+            ctx->utm.len[i] = icp_query_decode(ctx->utm.value[i],
+                                               ICP_VALUE_MAX, value, vlen);
+            ctx->utm.present |= 1u << i;
+            return 0;
+        }
+    }
+
+    if (name[0] == 'k') {
+        for (i = 0; icp_click_id_names[i]; i++) {
+            if (icp_name_eq(value, vlen, icp_click_id_names[i])) {
+                ctx->utm.click_id = icp_click_id_names[i];
+            }
+        }
+
+        return 0;
+    }
+
+    if (name[0] == 'a' && ctx->nassign < ICP_CONTEXT_ASSIGN_MAX) {
+        len = icp_query_decode(buf, sizeof(buf), value, vlen);
+        colon = memchr(buf, ':', len);
+
+        if (colon == NULL
+            || (size_t) (colon - buf) >= ICP_VALUE_MAX
+            || len - (colon - buf) - 1 >= ICP_VALUE_MAX)
+        {
+            return 0;
+        }
+
+        a = &ctx->assign[ctx->nassign++];
+        a->experiment_len = colon - buf;
+        memcpy(a->experiment, buf, a->experiment_len);
+        a->variant_len = len - a->experiment_len - 1;
+        memcpy(a->variant, colon + 1, a->variant_len);
+    }
+
+    return 0;
+}
+
+
+icp_context_rc_t
+icp_context_decode(const char *cookie, size_t len, const char *vid,
+    size_t vid_len, const unsigned char *key, size_t key_len,
+    icp_context_t *ctx)
+{
+    char         mac[ICP_MAC_LEN];
+    const char  *dot;
+    size_t       plen;
+
+    memset(ctx, 0, sizeof(icp_context_t));
+
+    if (len == 0) {
+        return ICP_CONTEXT_ABSENT;
+    }
+
+    if (len > ICP_CONTEXT_COOKIE_MAX || len < ICP_MAC_LEN + 1) {
+        return ICP_CONTEXT_FORGED;
+    }
+
+    plen = len - ICP_MAC_LEN - 1;
+    dot = cookie + plen;
+
+    if (*dot != '.') {
+        return ICP_CONTEXT_FORGED;
+    }
+
+    icp_context_mac(vid, vid_len, cookie, plen, key, key_len, mac);
+
+    if (CRYPTO_memcmp(mac, dot + 1, ICP_MAC_LEN) != 0) {
+        return ICP_CONTEXT_FORGED;
+    }
+
+    icp_query_walk(cookie, plen, icp_context_pair, ctx);
+
+    return ICP_CONTEXT_OK;
+}
+
+
+const icp_assignment_t *
+icp_context_find(const icp_context_t *ctx, const char *experiment,
+    size_t len)
+{
+    unsigned  i;
+
+    for (i = 0; i < ctx->nassign; i++) {
+        if (ctx->assign[i].experiment_len == len
+            && memcmp(ctx->assign[i].experiment, experiment, len) == 0)
+        {
+            return &ctx->assign[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+void
+icp_context_assign(icp_context_t *ctx, const char *experiment, size_t elen,
+    const char *variant, size_t vlen)
+{
+    icp_assignment_t  *a;
+
+    if (elen >= ICP_VALUE_MAX || vlen >= ICP_VALUE_MAX) {
+        return;
+    }
+
+    a = (icp_assignment_t *) icp_context_find(ctx, experiment, elen);
+
+    if (a == NULL) {
+        if (ctx->nassign == ICP_CONTEXT_ASSIGN_MAX) {
+            /* the oldest assignment goes first */
+            memmove(&ctx->assign[0], &ctx->assign[1],
+                    sizeof(icp_assignment_t) * (ICP_CONTEXT_ASSIGN_MAX - 1));
+            ctx->nassign--;
+        }
+
+        a = &ctx->assign[ctx->nassign++];
+    }
+
+    memcpy(a->experiment, experiment, elen);
+    a->experiment_len = elen;
+    memcpy(a->variant, variant, vlen);
+    a->variant_len = vlen;
+}

@@ -1,0 +1,117 @@
+/*
+ * The classify stage: fills the rules' input slots from the request's
+ * inputs and lookup result, then asks the rules engine.
+ */
+
+#include "ngx_http_icp_module.h"
+
+
+static lfr_str_t ngx_http_icp_field(ngx_http_icp_field_t *fields,
+    ngx_uint_t n, const char *name);
+
+
+ngx_int_t
+ngx_http_icp_classify(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx)
+{
+    u_char                     *visits;
+    size_t                      slot;
+    icp_utm_t                  *utm;
+    lfr_str_t                  *in;
+    ngx_uint_t                  i;
+    const char                 *name;
+    ngx_http_icp_rules_t       *rules;
+    ngx_http_variable_value_t  *v;
+
+    rules = ctx->rules;
+
+    in = ngx_pcalloc(r->pool, rules->nslots * sizeof(lfr_str_t));
+    if (in == NULL) {
+        return NGX_ERROR;
+    }
+
+    utm = &ctx->context.utm;
+
+    for (i = 0; i < ICP_UTM_N; i++) {
+        if (utm->present & (1u << i)) {
+            in[LFR_SLOT_UTM_SOURCE + i].data = utm->value[i];
+            in[LFR_SLOT_UTM_SOURCE + i].len = utm->len[i];
+        }
+    }
+
+    if (utm->click_id) {
+        in[LFR_SLOT_CLICK_ID].data = utm->click_id;
+        in[LFR_SLOT_CLICK_ID].len = ngx_strlen(utm->click_id);
+    }
+
+    visits = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+    if (visits == NULL) {
+        return NGX_ERROR;
+    }
+
+    in[LFR_SLOT_VISITS].data = (char *) visits;
+    in[LFR_SLOT_VISITS].len = ngx_sprintf(visits, "%ui",
+                                          (ngx_uint_t) ctx->context.visits)
+                              - visits;
+
+    for (slot = LFR_SLOT_FIXED; slot < rules->nslots; slot++) {
+        name = lfr_slot_name(rules->rules, slot);
+
+        switch (lfr_slot_source(rules->rules, slot)) {
+
+        case LFR_SRC_FIRMO:
+            in[slot] = ngx_http_icp_field(ctx->firmo.firmo,
+                                          ctx->firmo.nfirmo, name);
+            break;
+
+        case LFR_SRC_CONTACT:
+            in[slot] = ngx_http_icp_field(ctx->firmo.contact,
+                                          ctx->firmo.ncontact, name);
+            break;
+
+        case LFR_SRC_VAR:
+            v = ngx_http_get_indexed_variable(r, rules->var_index[slot]);
+
+            if (v && !v->not_found) {
+                in[slot].data = v->len ? (char *) v->data : "";
+                in[slot].len = v->len;
+            }
+            break;
+
+        default:
+            break;
+        }
+    }
+
+    ctx->inputs = in;
+
+    lfr_classify(rules->rules, in, &ctx->result);
+
+    return NGX_OK;
+}
+
+
+static lfr_str_t
+ngx_http_icp_field(ngx_http_icp_field_t *fields, ngx_uint_t n,
+    const char *name)
+{
+    size_t      len;
+    lfr_str_t   s;
+    ngx_uint_t  i;
+
+    len = ngx_strlen(name);
+
+    for (i = 0; i < n; i++) {
+        if (fields[i].name.len == len
+            && ngx_strncmp(fields[i].name.data, name, len) == 0)
+        {
+            s.data = (char *) fields[i].value.data;
+            s.len = fields[i].value.len;
+            return s;
+        }
+    }
+
+    s.data = NULL;
+    s.len = 0;
+
+    return s;
+}

@@ -1,0 +1,345 @@
+/*
+ * Directives whose arguments need more than an nginx slot function: the
+ * rules file (compiled once per distinct path, freed with the cycle that
+ * loaded it), the visitor cookie and the consent variable.
+ */
+
+#include "ngx_http_icp_module.h"
+
+
+static ngx_int_t ngx_http_icp_rules_slots(ngx_conf_t *cf,
+    ngx_http_icp_main_conf_t *mcf, ngx_http_icp_rules_t *rules);
+static ngx_int_t ngx_http_icp_field_add(ngx_array_t *fields,
+    const char *name);
+static void ngx_http_icp_rules_diag(void *data, lfr_severity_t severity,
+    const char *file, unsigned line, unsigned col, const char *msg);
+static void ngx_http_icp_rules_cleanup(void *data);
+
+
+char *
+ngx_http_icp_rules_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_icp_loc_conf_t  *lcf = conf;
+
+    ngx_str_t                  *value, path;
+    ngx_uint_t                  i;
+    ngx_pool_cleanup_t         *cln;
+    ngx_http_icp_rules_t       *rules, **rp;
+    ngx_http_icp_main_conf_t   *mcf;
+
+    if (lcf->rules != NULL) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    path = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_icp_module);
+
+    rp = mcf->rules.elts;
+
+    for (i = 0; i < mcf->rules.nelts; i++) {
+        if (rp[i]->path.len == path.len
+            && ngx_strncmp(rp[i]->path.data, path.data, path.len) == 0)
+        {
+            lcf->rules = rp[i];
+            return NGX_CONF_OK;
+        }
+    }
+
+    rules = ngx_pcalloc(cf->pool, sizeof(ngx_http_icp_rules_t));
+    if (rules == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    /* ngx_conf_full_name() NUL-terminates the name */
+    rules->path = path;
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    rules->rules = lfr_compile_file((char *) path.data,
+                                    ngx_http_icp_rules_diag, cf);
+    if (rules->rules == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    cln->handler = ngx_http_icp_rules_cleanup;
+    cln->data = rules->rules;
+
+    if (ngx_http_icp_rules_slots(cf, mcf, rules) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    rp = ngx_array_push(&mcf->rules);
+    if (rp == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *rp = rules;
+    lcf->rules = rules;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * Resolves the slots of $var fields to variable indexes now, and tells
+ * the lookup stage which firmographic and contact fields to keep.
+ */
+
+static ngx_int_t
+ngx_http_icp_rules_slots(ngx_conf_t *cf, ngx_http_icp_main_conf_t *mcf,
+    ngx_http_icp_rules_t *rules)
+{
+    size_t        slot;
+    ngx_str_t     name;
+    const char   *slot_name;
+
+    rules->nslots = lfr_nslots(rules->rules);
+
+    rules->var_index = ngx_palloc(cf->pool,
+                                  rules->nslots * sizeof(ngx_int_t));
+    if (rules->var_index == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (slot = 0; slot < rules->nslots; slot++) {
+        rules->var_index[slot] = -1;
+        slot_name = lfr_slot_name(rules->rules, slot);
+
+        switch (lfr_slot_source(rules->rules, slot)) {
+
+        case LFR_SRC_VAR:
+            name.data = (u_char *) slot_name;
+            name.len = ngx_strlen(slot_name);
+
+            rules->var_index[slot] = ngx_http_get_variable_index(cf, &name);
+            if (rules->var_index[slot] == NGX_ERROR) {
+                return NGX_ERROR;
+            }
+            break;
+
+        case LFR_SRC_FIRMO:
+            if (ngx_http_icp_field_add(&mcf->firmo_fields, slot_name)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+            break;
+
+        case LFR_SRC_CONTACT:
+            if (ngx_http_icp_field_add(&mcf->contact_fields, slot_name)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+            break;
+
+        default:
+            break;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_icp_field_add(ngx_array_t *fields, const char *name)
+{
+    size_t      len;
+    ngx_str_t  *f;
+    ngx_uint_t  i;
+
+    len = ngx_strlen(name);
+    f = fields->elts;
+
+    for (i = 0; i < fields->nelts; i++) {
+        if (f[i].len == len && ngx_strncmp(f[i].data, name, len) == 0) {
+            return NGX_OK;
+        }
+    }
+
+    f = ngx_array_push(fields);
+    if (f == NULL) {
+        return NGX_ERROR;
+    }
+
+    /* the name lives as long as the rules, which live as long as the cycle */
+    f->data = (u_char *) name;
+    f->len = len;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_icp_rules_diag(void *data, lfr_severity_t severity,
+    const char *file, unsigned line, unsigned col, const char *msg)
+{
+    ngx_conf_t  *cf = data;
+
+    ngx_conf_log_error(severity == LFR_ERROR ? NGX_LOG_EMERG : NGX_LOG_WARN,
+                       cf, 0, "%s:%ud:%ud: %s", file, line, col, msg);
+}
+
+
+static void
+ngx_http_icp_rules_cleanup(void *data)
+{
+    lfr_free(data);
+}
+
+
+char *
+ngx_http_icp_cookie_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_icp_loc_conf_t  *lcf = conf;
+
+    u_char      *p;
+    ngx_str_t   *value, s;
+    ngx_uint_t   i;
+
+    if (lcf->cookie_name.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    for (p = value[1].data; p < value[1].data + value[1].len; p++) {
+        if (!(isalnum(*p) || *p == '_' || *p == '-')) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid cookie name \"%V\": use letters, "
+                               "digits, '_' and '-'", &value[1]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    lcf->cookie_name = value[1];
+
+    lcf->context_cookie_name.len = value[1].len + sizeof("_ctx") - 1;
+    lcf->context_cookie_name.data = ngx_pnalloc(cf->pool,
+                                                lcf->context_cookie_name.len);
+    if (lcf->context_cookie_name.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_sprintf(lcf->context_cookie_name.data, "%V_ctx", &value[1]);
+
+    lcf->cookie_max_age = 365 * 24 * 60 * 60;
+    ngx_str_set(&lcf->cookie_path, "/");
+    ngx_str_set(&lcf->cookie_samesite, "Lax");
+    lcf->cookie_secure = 0;
+
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "max_age=", 8) == 0) {
+            s.data = value[i].data + 8;
+            s.len = value[i].len - 8;
+
+            lcf->cookie_max_age = ngx_parse_time(&s, 1);
+            if (lcf->cookie_max_age == (time_t) NGX_ERROR) {
+                goto invalid;
+            }
+
+        } else if (ngx_strncmp(value[i].data, "domain=", 7) == 0) {
+            lcf->cookie_domain.data = value[i].data + 7;
+            lcf->cookie_domain.len = value[i].len - 7;
+
+        } else if (ngx_strncmp(value[i].data, "path=", 5) == 0) {
+            lcf->cookie_path.data = value[i].data + 5;
+            lcf->cookie_path.len = value[i].len - 5;
+
+            if (lcf->cookie_path.len == 0 || lcf->cookie_path.data[0] != '/')
+            {
+                goto invalid;
+            }
+
+        } else if (ngx_strncmp(value[i].data, "samesite=", 9) == 0) {
+            s.data = value[i].data + 9;
+            s.len = value[i].len - 9;
+
+            if (s.len == 3 && ngx_strncasecmp(s.data, (u_char *) "Lax", 3) == 0)
+            {
+                ngx_str_set(&lcf->cookie_samesite, "Lax");
+
+            } else if (s.len == 6
+                       && ngx_strncasecmp(s.data, (u_char *) "Strict", 6) == 0)
+            {
+                ngx_str_set(&lcf->cookie_samesite, "Strict");
+
+            } else if (s.len == 4
+                       && ngx_strncasecmp(s.data, (u_char *) "None", 4) == 0)
+            {
+                ngx_str_set(&lcf->cookie_samesite, "None");
+                lcf->cookie_secure = 1;
+
+            } else {
+                goto invalid;
+            }
+
+        } else if (value[i].len == 6
+                   && ngx_strncmp(value[i].data, "secure", 6) == 0)
+        {
+            lcf->cookie_secure = 1;
+
+        } else {
+            goto invalid;
+        }
+
+        for (p = value[i].data; p < value[i].data + value[i].len; p++) {
+            if (*p <= ' ' || *p == ';' || *p == ',' || *p >= 0x7f) {
+                goto invalid;
+            }
+        }
+    }
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid parameter \"%V\": expected max_age=TIME, "
+                       "domain=D, path=/P, samesite=Lax|Strict|None "
+                       "or secure", &value[i]);
+
+    return NGX_CONF_ERROR;
+}
+
+
+char *
+ngx_http_icp_consent_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_icp_loc_conf_t  *lcf = conf;
+
+    ngx_str_t  *value, name;
+
+    if (lcf->consent_index != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (value[1].len < 2 || value[1].data[0] != '$') {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" is not a variable: expected $NAME",
+                           &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    name.data = value[1].data + 1;
+    name.len = value[1].len - 1;
+
+    lcf->consent_index = ngx_http_get_variable_index(cf, &name);
+
+    return lcf->consent_index == NGX_ERROR ? NGX_CONF_ERROR : NGX_CONF_OK;
+}

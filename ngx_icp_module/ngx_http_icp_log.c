@@ -1,0 +1,403 @@
+/*
+ * The log stage: builds $icp_json.  Every string from a request, Redis or
+ * the rules goes through lfr_json_escape, so the record is valid JSON with
+ * `log_format NAME escape=none '$icp_json';`.
+ */
+
+#include "ngx_http_icp_log.h"
+
+
+typedef struct {
+    u_char          *start;
+    u_char          *pos;
+    u_char          *end;
+    ngx_pool_t      *pool;
+    ngx_int_t        failed;
+} ngx_http_icp_json_t;
+
+
+static ngx_int_t ngx_http_icp_json_reserve(ngx_http_icp_json_t *j,
+    size_t len);
+static void ngx_http_icp_json_raw(ngx_http_icp_json_t *j, const char *s,
+    size_t len);
+static void ngx_http_icp_json_string(ngx_http_icp_json_t *j, const u_char *s,
+    size_t len);
+static void ngx_http_icp_json_key(ngx_http_icp_json_t *j, const u_char *key,
+    size_t len);
+static void ngx_http_icp_json_str(ngx_http_icp_json_t *j, const char *key,
+    const u_char *s, size_t len);
+static void ngx_http_icp_json_cstr(ngx_http_icp_json_t *j, const char *key,
+    const char *s);
+static void ngx_http_icp_json_int(ngx_http_icp_json_t *j, const char *key,
+    ngx_int_t n);
+static void ngx_http_icp_json_bool(ngx_http_icp_json_t *j, const char *key,
+    ngx_uint_t value);
+static void ngx_http_icp_log_common(ngx_http_request_t *r,
+    ngx_http_icp_ctx_t *ctx, ngx_http_icp_json_t *j, const char *type);
+static void ngx_http_icp_log_exposure(ngx_http_request_t *r,
+    ngx_http_icp_ctx_t *ctx, ngx_http_icp_json_t *j);
+static void ngx_http_icp_log_conversion(ngx_http_icp_ctx_t *ctx,
+    ngx_http_icp_json_t *j);
+static void ngx_http_icp_log_tail(ngx_http_icp_ctx_t *ctx,
+    ngx_http_icp_json_t *j);
+
+
+/* The firmographic fields a record carries, in this order, when known. */
+static ngx_str_t  ngx_http_icp_log_firmo[] = {
+    ngx_string("company"),
+    ngx_string("domain"),
+    ngx_string("industry"),
+    ngx_string("employees"),
+    ngx_string("revenue"),
+    ngx_string("country"),
+    ngx_null_string
+};
+
+
+ngx_int_t
+ngx_http_icp_log_fields(ngx_conf_t *cf, ngx_http_icp_main_conf_t *mcf)
+{
+    ngx_str_t   *f, *name;
+    ngx_uint_t   i;
+
+    for (name = ngx_http_icp_log_firmo; name->len; name++) {
+        f = mcf->firmo_fields.elts;
+
+        for (i = 0; i < mcf->firmo_fields.nelts; i++) {
+            if (f[i].len == name->len
+                && ngx_strncmp(f[i].data, name->data, name->len) == 0)
+            {
+                break;
+            }
+        }
+
+        if (i == mcf->firmo_fields.nelts) {
+            f = ngx_array_push(&mcf->firmo_fields);
+            if (f == NULL) {
+                return NGX_ERROR;
+            }
+
+            *f = *name;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_uint_t
+ngx_http_icp_log_wanted(ngx_http_icp_ctx_t *ctx)
+{
+    return !ctx->bot && (ctx->classified || ctx->goal.len);
+}
+
+
+ngx_int_t
+ngx_http_icp_log_json(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
+    ngx_str_t *json)
+{
+    ngx_http_icp_json_t  j;
+
+    j.start = ngx_pnalloc(r->pool, 1024);
+    if (j.start == NULL) {
+        return NGX_ERROR;
+    }
+
+    j.pos = j.start;
+    j.end = j.start + 1024;
+    j.pool = r->pool;
+    j.failed = 0;
+
+    if (ctx->goal.len) {
+        ngx_http_icp_log_common(r, ctx, &j, "conversion");
+        ngx_http_icp_log_conversion(ctx, &j);
+
+    } else {
+        ngx_http_icp_log_common(r, ctx, &j, "exposure");
+        ngx_http_icp_log_exposure(r, ctx, &j);
+    }
+
+    ngx_http_icp_log_tail(ctx, &j);
+
+    if (j.failed) {
+        return NGX_ERROR;
+    }
+
+    json->data = j.start;
+    json->len = j.pos - j.start;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_icp_log_common(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
+    ngx_http_icp_json_t *j, const char *type)
+{
+    u_char                      ts[sizeof("2026-11-23T10:11:12.345Z")];
+    ngx_tm_t                    tm;
+    ngx_time_t                 *tp;
+    ngx_http_variable_value_t  *id;
+    ngx_http_icp_main_conf_t   *mcf;
+
+    tp = ngx_timeofday();
+    ngx_gmtime(tp->sec, &tm);
+
+    ngx_sprintf(ts, "%4d-%02d-%02dT%02d:%02d:%02d.%03MZ",
+                tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
+                tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec, tp->msec);
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_icp_module);
+    id = ngx_http_get_indexed_variable(r, mcf->request_id_index);
+
+    ngx_http_icp_json_raw(j, "{", 1);
+    ngx_http_icp_json_str(j, "ts", ts, sizeof(ts) - 1);
+    ngx_http_icp_json_cstr(j, "type", type);
+    ngx_http_icp_json_str(j, "req", id && !id->not_found ? id->data : NULL,
+                          id && !id->not_found ? id->len : 0);
+    ngx_http_icp_json_str(j, "vid", ctx->vid.data, ctx->vid.len);
+    ngx_http_icp_json_str(j, "ip", ctx->addr.data, ctx->addr.len);
+}
+
+
+static void
+ngx_http_icp_log_exposure(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
+    ngx_http_icp_json_t *j)
+{
+    int                        route;
+    size_t                     v, n;
+    icp_utm_t                 *utm;
+    ngx_uint_t                 i;
+    const char                *exp, *name;
+    lfr_rules_t               *rules;
+    ngx_http_icp_field_t      *f;
+    ngx_http_icp_main_conf_t  *mcf;
+
+    rules = ctx->rules->rules;
+    route = ctx->result.route;
+    exp = route != LFR_NONE ? lfr_route_experiment(rules, route) : NULL;
+
+    ngx_http_icp_json_cstr(j, "seg", lfr_segment_name(rules,
+                                                      ctx->result.segment));
+    ngx_http_icp_json_cstr(j, "per", lfr_persona_name(rules,
+                                                      ctx->result.persona));
+    ngx_http_icp_json_int(j, "score", ctx->result.score);
+    ngx_http_icp_json_cstr(j, "route", route != LFR_NONE
+                                       ? lfr_route_name(rules, route)
+                                       : "none");
+    ngx_http_icp_json_cstr(j, "exp", exp ? exp : "");
+    ngx_http_icp_json_cstr(j, "var", ctx->variant >= 0
+                                     ? lfr_variant_name(rules, route,
+                                                        ctx->variant)
+                                     : "none");
+
+    /*
+     * Without icp_secret no assignment is remembered, so only a visitor
+     * with a fresh id is known to be new to the experiment.
+     */
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_icp_module);
+
+    ngx_http_icp_json_bool(j, "new", exp && ctx->new_assignment
+                                     && (mcf->secret.len || ctx->new_visitor));
+
+    if (exp) {
+        ngx_http_icp_json_key(j, (u_char *) "weights", 7);
+        ngx_http_icp_json_raw(j, "{", 1);
+
+        n = lfr_route_nvariants(rules, route);
+
+        for (v = 0; v < n; v++) {
+            name = lfr_variant_name(rules, route, v);
+            ngx_http_icp_json_int(j, name,
+                                  lfr_variant_weight(rules, route, v));
+        }
+
+        ngx_http_icp_json_raw(j, "}", 1);
+    }
+
+    utm = &ctx->context.utm;
+
+    ngx_http_icp_json_key(j, (u_char *) "utm", 3);
+    ngx_http_icp_json_raw(j, "{", 1);
+
+    for (i = 0; i <= ICP_UTM_CONTENT; i++) {
+        ngx_http_icp_json_str(j, icp_utm_names[i], (u_char *) utm->value[i],
+                              utm->present & (1u << i) ? utm->len[i] : 0);
+    }
+
+    ngx_http_icp_json_raw(j, "}", 1);
+
+    ngx_http_icp_json_key(j, (u_char *) "firmo", 5);
+    ngx_http_icp_json_raw(j, "{", 1);
+
+    f = ctx->firmo.firmo;
+
+    for (i = 0; i < ctx->firmo.nfirmo; i++) {
+        ngx_http_icp_json_key(j, f[i].name.data, f[i].name.len);
+        ngx_http_icp_json_string(j, f[i].value.data, f[i].value.len);
+    }
+
+    ngx_http_icp_json_raw(j, "}", 1);
+}
+
+
+static void
+ngx_http_icp_log_conversion(ngx_http_icp_ctx_t *ctx, ngx_http_icp_json_t *j)
+{
+    unsigned           i;
+    icp_assignment_t  *a;
+
+    ngx_http_icp_json_str(j, "goal", ctx->goal.data, ctx->goal.len);
+    ngx_http_icp_json_raw(j, ",\"assignments\":[",
+                          sizeof(",\"assignments\":[") - 1);
+
+    for (i = 0; i < ctx->context.nassign; i++) {
+        a = &ctx->context.assign[i];
+
+        ngx_http_icp_json_raw(j, i ? ",{" : "{", i ? 2 : 1);
+        ngx_http_icp_json_str(j, "exp", (u_char *) a->experiment,
+                              a->experiment_len);
+        ngx_http_icp_json_str(j, "var", (u_char *) a->variant,
+                              a->variant_len);
+        ngx_http_icp_json_raw(j, "}", 1);
+    }
+
+    ngx_http_icp_json_raw(j, "]", 1);
+
+    ngx_http_icp_json_cstr(j, "seg", ctx->classified
+                           ? lfr_segment_name(ctx->rules->rules,
+                                              ctx->result.segment)
+                           : "none");
+    ngx_http_icp_json_cstr(j, "per", ctx->classified
+                           ? lfr_persona_name(ctx->rules->rules,
+                                              ctx->result.persona)
+                           : "none");
+}
+
+
+static void
+ngx_http_icp_log_tail(ngx_http_icp_ctx_t *ctx, ngx_http_icp_json_t *j)
+{
+    ngx_http_icp_json_str(j, "cache", ngx_http_icp_cache_names[
+                                          ctx->firmo.cache].data,
+                          ngx_http_icp_cache_names[ctx->firmo.cache].len);
+    ngx_http_icp_json_bool(j, "bot", ctx->bot);
+    ngx_http_icp_json_bool(j, "preview", ctx->preview);
+    ngx_http_icp_json_raw(j, "}", 1);
+}
+
+
+/* Makes room for len more bytes; the buffer doubles as it grows. */
+
+static ngx_int_t
+ngx_http_icp_json_reserve(ngx_http_icp_json_t *j, size_t len)
+{
+    size_t   size;
+    u_char  *p;
+
+    if (j->failed) {
+        return NGX_ERROR;
+    }
+
+    if ((size_t) (j->end - j->pos) >= len) {
+        return NGX_OK;
+    }
+
+    size = 2 * (j->end - j->start) + len;
+
+    p = ngx_pnalloc(j->pool, size);
+    if (p == NULL) {
+        j->failed = 1;
+        return NGX_ERROR;
+    }
+
+    j->pos = ngx_cpymem(p, j->start, j->pos - j->start);
+    j->start = p;
+    j->end = p + size;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_icp_json_raw(ngx_http_icp_json_t *j, const char *s, size_t len)
+{
+    if (ngx_http_icp_json_reserve(j, len) == NGX_OK) {
+        j->pos = ngx_cpymem(j->pos, s, len);
+    }
+}
+
+
+static void
+ngx_http_icp_json_string(ngx_http_icp_json_t *j, const u_char *s,
+    size_t len)
+{
+    size_t  need;
+
+    need = lfr_json_escape(NULL, 0, (const char *) s, len);
+
+    if (ngx_http_icp_json_reserve(j, need + 2) != NGX_OK) {
+        return;
+    }
+
+    *j->pos++ = '"';
+    j->pos += lfr_json_escape((char *) j->pos, need, (const char *) s, len);
+    *j->pos++ = '"';
+}
+
+
+/* A key, after a comma unless it opens its object. */
+
+static void
+ngx_http_icp_json_key(ngx_http_icp_json_t *j, const u_char *key, size_t len)
+{
+    if (j->pos > j->start && j->pos[-1] != '{' && j->pos[-1] != '[') {
+        ngx_http_icp_json_raw(j, ",", 1);
+    }
+
+    ngx_http_icp_json_string(j, key, len);
+    ngx_http_icp_json_raw(j, ":", 1);
+}
+
+
+static void
+ngx_http_icp_json_str(ngx_http_icp_json_t *j, const char *key,
+    const u_char *s, size_t len)
+{
+    ngx_http_icp_json_key(j, (const u_char *) key, ngx_strlen(key));
+    ngx_http_icp_json_string(j, s, len);
+}
+
+
+static void
+ngx_http_icp_json_cstr(ngx_http_icp_json_t *j, const char *key,
+    const char *s)
+{
+    ngx_http_icp_json_str(j, key, (const u_char *) s, ngx_strlen(s));
+}
+
+
+static void
+ngx_http_icp_json_int(ngx_http_icp_json_t *j, const char *key, ngx_int_t n)
+{
+    u_char  buf[NGX_INT_T_LEN];
+
+    ngx_http_icp_json_key(j, (const u_char *) key, ngx_strlen(key));
+    ngx_http_icp_json_raw(j, (char *) buf, ngx_sprintf(buf, "%i", n) - buf);
+}
+
+
+static void
+ngx_http_icp_json_bool(ngx_http_icp_json_t *j, const char *key,
+    ngx_uint_t value)
+{
+    ngx_http_icp_json_key(j, (const u_char *) key, ngx_strlen(key));
+
+    if (value) {
+        ngx_http_icp_json_raw(j, "true", 4);
+
+    } else {
+        ngx_http_icp_json_raw(j, "false", 5);
+    }
+}

@@ -1,0 +1,43 @@
+/*
+ * The lookup stage: the company and contact behind a request, from the
+ * shared-memory cache first and Redis second, without blocking the worker.
+ */
+
+#ifndef NGX_HTTP_ICP_LOOKUP_H
+#define NGX_HTTP_ICP_LOOKUP_H
+
+#include "ngx_http_icp_module.h"
+
+
+/* icp_redis, icp_cache (http); icp_lookup (http, server, location) */
+char *ngx_http_icp_redis_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_icp_cache_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_icp_lookup_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+ngx_int_t ngx_http_icp_lookup_merge(ngx_conf_t *cf,
+    ngx_http_icp_loc_conf_t *prev, ngx_http_icp_loc_conf_t *conf);
+char *ngx_http_icp_lookup_init_conf(ngx_conf_t *cf,
+    ngx_http_icp_main_conf_t *mcf);
+
+ngx_int_t ngx_http_icp_lookup_init_process(ngx_cycle_t *cycle);
+void ngx_http_icp_lookup_exit_process(ngx_cycle_t *cycle);
+
+/*
+ * NGX_OK: ctx->firmo is filled now (cache hit, no Redis configured, Redis
+ * unreachable).  NGX_AGAIN: a query is out; when its reply, an error or
+ * the timeout arrives, the lookup fills ctx->firmo and calls
+ * ngx_http_icp_lookup_done(r) exactly once, unless the request went away
+ * first, in which case ngx_http_icp_lookup_cancel(ctx) was called and the
+ * reply must touch nothing of the request.  NGX_ERROR: out of memory.
+ */
+ngx_int_t ngx_http_icp_lookup(ngx_http_request_t *r,
+    ngx_http_icp_ctx_t *ctx, ngx_http_icp_loc_conf_t *lcf);
+void ngx_http_icp_lookup_cancel(ngx_http_icp_ctx_t *ctx);
+
+/* in ngx_http_icp_module.c: resumes the request's phases */
+void ngx_http_icp_lookup_done(ngx_http_request_t *r);
+
+#endif /* NGX_HTTP_ICP_LOOKUP_H */

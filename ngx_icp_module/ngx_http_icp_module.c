@@ -1,0 +1,529 @@
+/*
+ * ngx_http_icp_module: the module definition, its configuration structs
+ * and the preaccess handler that drives a request through the stages.
+ *
+ * The handler runs in the preaccess phase, after realip has set the
+ * visitor address and rewrite has set any variables the rules read.  The
+ * lookup may suspend the request there; ngx_http_icp_lookup_done resumes it.
+ */
+
+#include "ngx_http_icp_module.h"
+#include "ngx_http_icp_lookup.h"
+#include "ngx_http_icp_log.h"
+#include "ngx_http_icp_status.h"
+
+
+static void *ngx_http_icp_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_icp_init_main_conf(ngx_conf_t *cf, void *conf);
+static void *ngx_http_icp_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_icp_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static ngx_int_t ngx_http_icp_preconfiguration(ngx_conf_t *cf);
+static ngx_int_t ngx_http_icp_postconfiguration(ngx_conf_t *cf);
+static ngx_int_t ngx_http_icp_init_process(ngx_cycle_t *cycle);
+static void ngx_http_icp_exit_process(ngx_cycle_t *cycle);
+static ngx_int_t ngx_http_icp_handler(ngx_http_request_t *r);
+static void ngx_http_icp_ctx_cleanup(void *data);
+
+
+static ngx_conf_enum_t  ngx_http_icp_route_modes[] = {
+    { ngx_string("internal"), NGX_HTTP_ICP_ROUTE_INTERNAL },
+    { ngx_string("redirect"), NGX_HTTP_ICP_ROUTE_REDIRECT },
+    { ngx_string("off"), NGX_HTTP_ICP_ROUTE_OFF },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_command_t  ngx_http_icp_commands[] = {
+
+    { ngx_string("icp"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_icp_loc_conf_t, enable),
+      NULL },
+
+    { ngx_string("icp_rules"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_icp_rules_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("icp_redis"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_icp_redis_directive,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("icp_cache"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_icp_cache_directive,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("icp_lookup"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_icp_lookup_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("icp_route"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_icp_loc_conf_t, route),
+      &ngx_http_icp_route_modes },
+
+    { ngx_string("icp_cookie"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_1MORE,
+      ngx_http_icp_cookie_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("icp_secret"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_icp_main_conf_t, secret),
+      NULL },
+
+    { ngx_string("icp_consent"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_icp_consent_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("icp_gpc"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_icp_loc_conf_t, gpc),
+      NULL },
+
+    { ngx_string("icp_bots"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_icp_loc_conf_t, bots),
+      NULL },
+
+    { ngx_string("icp_preview_key"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_icp_loc_conf_t, preview_key),
+      NULL },
+
+    { ngx_string("icp_private"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_icp_loc_conf_t, private),
+      NULL },
+
+    { ngx_string("icp_convert"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_icp_loc_conf_t, convert_goal),
+      NULL },
+
+    { ngx_string("icp_status"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_icp_status_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_icp_module_ctx = {
+    ngx_http_icp_preconfiguration,         /* preconfiguration */
+    ngx_http_icp_postconfiguration,        /* postconfiguration */
+
+    ngx_http_icp_create_main_conf,         /* create main configuration */
+    ngx_http_icp_init_main_conf,           /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    ngx_http_icp_create_loc_conf,          /* create location configuration */
+    ngx_http_icp_merge_loc_conf            /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_icp_module = {
+    NGX_MODULE_V1,
+    &ngx_http_icp_module_ctx,              /* module context */
+    ngx_http_icp_commands,                 /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    ngx_http_icp_init_process,             /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    ngx_http_icp_exit_process,             /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static void *
+ngx_http_icp_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_icp_main_conf_t  *mcf;
+
+    mcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_icp_main_conf_t));
+    if (mcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     mcf->secret = { 0, NULL };
+     *     mcf->lookup = NULL;
+     *     mcf->status = NULL;
+     */
+
+    if (ngx_array_init(&mcf->rules, cf->pool, 2,
+                       sizeof(ngx_http_icp_rules_t *))
+        != NGX_OK
+        || ngx_array_init(&mcf->firmo_fields, cf->pool, 16,
+                          sizeof(ngx_str_t))
+           != NGX_OK
+        || ngx_array_init(&mcf->contact_fields, cf->pool, 4,
+                          sizeof(ngx_str_t))
+           != NGX_OK)
+    {
+        return NULL;
+    }
+
+    return mcf;
+}
+
+
+static char *
+ngx_http_icp_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_icp_main_conf_t  *mcf = conf;
+
+    if (ngx_http_icp_log_fields(cf, mcf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return ngx_http_icp_lookup_init_conf(cf, mcf);
+}
+
+
+static void *
+ngx_http_icp_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_icp_loc_conf_t  *lcf;
+
+    lcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_icp_loc_conf_t));
+    if (lcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     lcf->rules = NULL;
+     *     lcf->cookie_name = { 0, NULL };
+     *     lcf->cookie_domain = { 0, NULL };
+     *     lcf->cookie_path = { 0, NULL };
+     *     lcf->cookie_samesite = { 0, NULL };
+     *     lcf->preview_key = { 0, NULL };
+     *     lcf->convert_goal = { 0, NULL };
+     *     lcf->status = 0;
+     */
+
+    lcf->enable = NGX_CONF_UNSET;
+    lcf->route = NGX_CONF_UNSET_UINT;
+    lcf->cookie_max_age = NGX_CONF_UNSET;
+    lcf->cookie_secure = NGX_CONF_UNSET;
+    lcf->consent_index = NGX_CONF_UNSET;
+    lcf->gpc = NGX_CONF_UNSET;
+    lcf->bots = NGX_CONF_UNSET;
+    lcf->private = NGX_CONF_UNSET;
+    lcf->lookup_ip_index = NGX_CONF_UNSET;
+    lcf->lookup_domain_index = NGX_CONF_UNSET;
+    lcf->lookup_contact_index = NGX_CONF_UNSET;
+
+    return lcf;
+}
+
+
+static char *
+ngx_http_icp_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_icp_loc_conf_t  *prev = parent;
+    ngx_http_icp_loc_conf_t  *conf = child;
+
+    ngx_conf_merge_value(conf->enable, prev->enable, 0);
+    if (conf->rules == NULL) {
+        conf->rules = prev->rules;
+    }
+    ngx_conf_merge_uint_value(conf->route, prev->route,
+                              NGX_HTTP_ICP_ROUTE_INTERNAL);
+
+    if (conf->cookie_name.data == NULL) {
+        conf->cookie_name = prev->cookie_name;
+        conf->context_cookie_name = prev->context_cookie_name;
+        conf->cookie_max_age = prev->cookie_max_age;
+        conf->cookie_domain = prev->cookie_domain;
+        conf->cookie_path = prev->cookie_path;
+        conf->cookie_samesite = prev->cookie_samesite;
+        conf->cookie_secure = prev->cookie_secure;
+    }
+
+    if (conf->cookie_name.data == NULL) {
+        ngx_str_set(&conf->cookie_name, "icp_vid");
+        ngx_str_set(&conf->context_cookie_name, "icp_vid_ctx");
+        conf->cookie_max_age = 365 * 24 * 60 * 60;
+        ngx_str_set(&conf->cookie_path, "/");
+        ngx_str_set(&conf->cookie_samesite, "Lax");
+        conf->cookie_secure = 0;
+    }
+
+    ngx_conf_merge_value(conf->consent_index, prev->consent_index,
+                         NGX_ERROR);
+    ngx_conf_merge_value(conf->gpc, prev->gpc, 0);
+    ngx_conf_merge_value(conf->bots, prev->bots, 0);
+    ngx_conf_merge_value(conf->private, prev->private, 1);
+    ngx_conf_merge_str_value(conf->preview_key, prev->preview_key, "");
+
+    if (ngx_http_icp_lookup_merge(cf, prev, conf) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->enable && conf->rules == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"icp on\" needs an \"icp_rules\" file "
+                           "in this location or above it");
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_icp_preconfiguration(ngx_conf_t *cf)
+{
+    return ngx_http_icp_add_variables(cf);
+}
+
+
+static ngx_int_t
+ngx_http_icp_postconfiguration(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PREACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_icp_handler;
+
+    if (ngx_http_icp_inputs_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_icp_route_init(cf);
+}
+
+
+static ngx_int_t
+ngx_http_icp_init_process(ngx_cycle_t *cycle)
+{
+    return ngx_http_icp_lookup_init_process(cycle);
+}
+
+
+static void
+ngx_http_icp_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_icp_lookup_exit_process(cycle);
+}
+
+
+static ngx_int_t
+ngx_http_icp_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                 rc;
+    ngx_http_icp_ctx_t       *ctx;
+    ngx_http_icp_loc_conf_t  *lcf;
+
+    if (r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    lcf = ngx_http_get_module_loc_conf(r, ngx_http_icp_module);
+
+    if (!lcf->enable && lcf->convert_goal.len == 0) {
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_http_icp_get_ctx(r);
+
+    if (ctx == NULL) {
+        ctx = ngx_http_icp_create_ctx(r);
+        if (ctx == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ctx->lcf = lcf;
+
+        if (ngx_http_icp_read_inputs(r, ctx, lcf) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (lcf->convert_goal.len) {
+            ctx->goal = lcf->convert_goal;
+            ngx_http_icp_status_convert(r, ctx);
+        }
+
+    } else if (ctx->classified || ctx->goal.len) {
+        /* an internal redirect came back here: decide only once */
+        return NGX_DECLINED;
+    }
+
+    if (!lcf->enable) {
+        return NGX_DECLINED;
+    }
+
+    if (!ctx->lookup_done) {
+
+        if (ctx->lookup_pending) {
+            return NGX_AGAIN;
+        }
+
+        rc = ngx_http_icp_lookup(r, ctx, lcf);
+
+        if (rc == NGX_AGAIN) {
+            ctx->lookup_pending = 1;
+            r->read_event_handler = ngx_http_test_reading;
+            r->write_event_handler = ngx_http_core_run_phases;
+            return NGX_AGAIN;
+        }
+
+        if (rc != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ctx->lookup_done = 1;
+    }
+
+    ctx->rules = lcf->rules;
+
+    if (ngx_http_icp_classify(r, ctx) != NGX_OK
+        || ngx_http_icp_assign(r, ctx, lcf) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->classified = 1;
+    ngx_http_icp_status_classified(r, ctx);
+
+    return ngx_http_icp_route(r, ctx, lcf);
+}
+
+
+void
+ngx_http_icp_lookup_done(ngx_http_request_t *r)
+{
+    ngx_connection_t    *c;
+    ngx_http_icp_ctx_t  *ctx;
+
+    ctx = ngx_http_icp_get_ctx(r);
+
+    ctx->lookup_pending = 0;
+    ctx->lookup_done = 1;
+
+    c = r->connection;
+
+    ngx_http_core_run_phases(r);
+    ngx_http_run_posted_requests(c);
+}
+
+
+/*
+ * An internal redirect to the variant zeroes r->ctx, but the log and the
+ * header filter still need the decision: the context is also reachable
+ * through its pool cleanup, as the realip module does for its own.
+ */
+
+ngx_http_icp_ctx_t *
+ngx_http_icp_get_ctx(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t  *cln;
+    ngx_http_icp_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_icp_module);
+
+    if (ctx || !r->internal) {
+        return ctx;
+    }
+
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_icp_ctx_cleanup) {
+            ctx = cln->data;
+            ngx_http_set_ctx(r, ctx, ngx_http_icp_module);
+            return ctx;
+        }
+    }
+
+    return NULL;
+}
+
+
+ngx_http_icp_ctx_t *
+ngx_http_icp_create_ctx(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t  *cln;
+    ngx_http_icp_ctx_t  *ctx;
+
+    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_icp_ctx_t));
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    ctx = cln->data;
+    ngx_memzero(ctx, sizeof(ngx_http_icp_ctx_t));
+
+    ctx->variant = -1;
+    ctx->bucket = -1;
+
+    cln->handler = ngx_http_icp_ctx_cleanup;
+
+    ngx_http_set_ctx(r, ctx, ngx_http_icp_module);
+
+    return ctx;
+}
+
+
+static void
+ngx_http_icp_ctx_cleanup(void *data)
+{
+    ngx_http_icp_ctx_t  *ctx = data;
+
+    /* a Redis reply may still be on its way: it must find no request */
+
+    if (ctx->lookup_pending) {
+        ngx_http_icp_lookup_cancel(ctx);
+    }
+}

@@ -1,0 +1,170 @@
+/*
+ * ngx_http_icp_module: types shared by the stages of a request.
+ *
+ * A request flows one way through the stage files:
+ *   inputs (query, cookies, consent, bots) -> lookup (cache, then Redis)
+ *   -> classify (rules) -> assign (variant) -> route (redirect, headers)
+ *   -> log ($icp_json); variables read the context at any time.
+ */
+
+#ifndef NGX_HTTP_ICP_MODULE_H
+#define NGX_HTTP_ICP_MODULE_H
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "lfr.h"
+#include "icp_query.h"
+#include "icp_context.h"
+
+
+#define NGX_HTTP_ICP_ROUTE_INTERNAL   0
+#define NGX_HTTP_ICP_ROUTE_REDIRECT   1
+#define NGX_HTTP_ICP_ROUTE_OFF        2
+
+/* $icp_cache values, in the order of ngx_http_icp_cache_names. */
+#define NGX_HTTP_ICP_CACHE_BYPASS     0
+#define NGX_HTTP_ICP_CACHE_HIT        1
+#define NGX_HTTP_ICP_CACHE_MISS       2
+#define NGX_HTTP_ICP_CACHE_STALE      3
+#define NGX_HTTP_ICP_CACHE_ERROR      4
+
+
+/* One compiled rules file, shared by every location that names it. */
+typedef struct {
+    ngx_str_t                   path;
+    lfr_rules_t                *rules;
+    ngx_int_t                  *var_index;   /* per slot; -1 if not a $var */
+    ngx_uint_t                  nslots;
+} ngx_http_icp_rules_t;
+
+
+typedef struct ngx_http_icp_lookup_conf_s  ngx_http_icp_lookup_conf_t;
+
+typedef struct {
+    ngx_array_t                 rules;        /* ngx_http_icp_rules_t * */
+    ngx_str_t                   secret;
+    /* firmographic and contact fields the rules or the log read */
+    ngx_array_t                 firmo_fields;   /* ngx_str_t */
+    ngx_array_t                 contact_fields; /* ngx_str_t */
+    ngx_http_icp_lookup_conf_t *lookup;       /* NULL: no icp_redis */
+    ngx_regex_t                *bots;         /* known crawlers */
+    ngx_int_t                   request_id_index;
+} ngx_http_icp_main_conf_t;
+
+
+typedef struct {
+    ngx_flag_t                  enable;
+    ngx_http_icp_rules_t       *rules;
+    ngx_uint_t                  route;
+
+    ngx_str_t                   cookie_name;
+    ngx_str_t                   context_cookie_name;
+    time_t                      cookie_max_age;
+    ngx_str_t                   cookie_domain;
+    ngx_str_t                   cookie_path;
+    ngx_str_t                   cookie_samesite;
+    ngx_flag_t                  cookie_secure;
+
+    ngx_int_t                   consent_index;
+    ngx_flag_t                  gpc;
+    ngx_flag_t                  bots;
+    ngx_flag_t                  private;
+    ngx_str_t                   preview_key;
+    ngx_str_t                   convert_goal;
+
+    ngx_int_t                   lookup_ip_index;
+    ngx_int_t                   lookup_domain_index;
+    ngx_int_t                   lookup_contact_index;
+} ngx_http_icp_loc_conf_t;
+
+
+typedef struct {
+    ngx_str_t                   name;
+    ngx_str_t                   value;
+} ngx_http_icp_field_t;
+
+/* What the lookup stage found; fields point into r->pool. */
+typedef struct {
+    ngx_http_icp_field_t       *firmo;
+    ngx_uint_t                  nfirmo;
+    ngx_http_icp_field_t       *contact;
+    ngx_uint_t                  ncontact;
+    ngx_uint_t                  cache;        /* NGX_HTTP_ICP_CACHE_* */
+} ngx_http_icp_firmo_t;
+
+
+typedef struct {
+    /* inputs */
+    ngx_str_t                   vid;          /* empty: no consent or bot */
+    icp_context_t               context;      /* cookie, then this request */
+    ngx_str_t                   addr;         /* logged form of the addr */
+    ngx_str_t                   req_id;
+    ngx_msec_t                  start_msec;
+
+    /* lookup */
+    ngx_http_icp_firmo_t        firmo;
+    void                       *lookup;       /* the lookup stage's own */
+
+    ngx_http_icp_loc_conf_t    *lcf;          /* where it was decided */
+
+    /* classify */
+    ngx_http_icp_rules_t       *rules;
+    lfr_str_t                  *inputs;
+    lfr_result_t                result;
+
+    /* assign */
+    ngx_int_t                   variant;      /* -1: no route matched */
+    ngx_int_t                   bucket;       /* -1: not drawn */
+    ngx_str_t                   goal;         /* conversion goal */
+
+    /* route */
+    ngx_str_t                   reason;       /* built on first use */
+
+    unsigned                    classified:1;
+    unsigned                    lookup_done:1;
+    unsigned                    lookup_pending:1;
+    unsigned                    consent:1;
+    unsigned                    bot:1;
+    unsigned                    preview:1;
+    unsigned                    new_visitor:1;
+    unsigned                    new_assignment:1;
+    unsigned                    context_forged:1;
+    unsigned                    set_cookies:1;
+    unsigned                    headers_done:1;
+} ngx_http_icp_ctx_t;
+
+
+extern ngx_module_t  ngx_http_icp_module;
+extern ngx_str_t     ngx_http_icp_cache_names[];
+
+
+/* conf */
+char *ngx_http_icp_rules_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_icp_cookie_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_icp_consent_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+/* context, survives internal redirects */
+ngx_http_icp_ctx_t *ngx_http_icp_get_ctx(ngx_http_request_t *r);
+ngx_http_icp_ctx_t *ngx_http_icp_create_ctx(ngx_http_request_t *r);
+
+/* stages */
+ngx_int_t ngx_http_icp_inputs_init(ngx_conf_t *cf);
+ngx_int_t ngx_http_icp_read_inputs(ngx_http_request_t *r,
+    ngx_http_icp_ctx_t *ctx, ngx_http_icp_loc_conf_t *lcf);
+ngx_int_t ngx_http_icp_classify(ngx_http_request_t *r,
+    ngx_http_icp_ctx_t *ctx);
+ngx_int_t ngx_http_icp_assign(ngx_http_request_t *r,
+    ngx_http_icp_ctx_t *ctx, ngx_http_icp_loc_conf_t *lcf);
+ngx_int_t ngx_http_icp_route(ngx_http_request_t *r,
+    ngx_http_icp_ctx_t *ctx, ngx_http_icp_loc_conf_t *lcf);
+ngx_int_t ngx_http_icp_route_init(ngx_conf_t *cf);
+ngx_str_t *ngx_http_icp_reason(ngx_http_request_t *r,
+    ngx_http_icp_ctx_t *ctx);
+ngx_int_t ngx_http_icp_add_variables(ngx_conf_t *cf);
+
+#endif /* NGX_HTTP_ICP_MODULE_H */
