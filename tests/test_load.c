@@ -329,6 +329,7 @@ test_schema(void **state)
     assert_int_equal(s.cols[2].field_len, 14);
     assert_int_equal(s.cols[3].value, LOAD_VAL_NUMBER);
     assert_int_equal(s.cols[4].value, LOAD_VAL_LIST);
+    assert_int_equal(s.cols[2].value, LOAD_VAL_TEXT);
     assert_int_equal(s.cols[5].kind, LOAD_COL_DOMAIN);
     load_schema_free(&s);
 }
@@ -370,6 +371,7 @@ test_schema_maps(void **state)
     assert_int_equal(s.domain, 1);
     assert_string_equal(s.cols[0].field, "company");
     assert_string_equal(s.cols[2].field, "country");
+    assert_int_equal(s.cols[2].value, LOAD_VAL_COUNTRY);
     load_schema_free(&s);
 }
 
@@ -433,6 +435,8 @@ test_values(void **state)
     expect_cell(LOAD_VAL_NUMBER, "$12,000,000.00", "12000000");
     expect_cell(LOAD_VAL_NUMBER, "\xe2\x82\xac" "3500000", "3500000");
     expect_cell(LOAD_VAL_NUMBER, "\xc2\xa3" "900,000", "900000");
+    expect_cell(LOAD_VAL_NUMBER, "USD 25,000,000.00", "25000000");
+    expect_cell(LOAD_VAL_NUMBER, "usd 25", "usd 25");
     expect_cell(LOAD_VAL_NUMBER, "51-200", "51-200");
     expect_cell(LOAD_VAL_NUMBER, "1.2M", "1.2M");
     expect_cell(LOAD_VAL_NUMBER, "1.200.000", "1.200.000");
@@ -440,6 +444,12 @@ test_values(void **state)
 
     expect_cell(LOAD_VAL_LIST, "hubspot;wordpress;stripe",
                  "hubspot,wordpress,stripe");
+
+    expect_cell(LOAD_VAL_COUNTRY, " united states ", "US");
+    expect_cell(LOAD_VAL_COUNTRY, "United Kingdom", "GB");
+    expect_cell(LOAD_VAL_COUNTRY, "Deutschland", "DE");
+    expect_cell(LOAD_VAL_COUNTRY, "DE", "DE");
+    expect_cell(LOAD_VAL_COUNTRY, "Atlantis", "Atlantis");
 }
 
 

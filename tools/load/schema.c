@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "schema.h"
 
@@ -19,6 +20,32 @@ static const struct {
     { "domain", LOAD_COL_DOMAIN },
     { "contact_id", LOAD_COL_CONTACT },
     { NULL, LOAD_COL_DROP }
+};
+
+
+/*
+ * CRMs export countries by name; the rules of DESIGN.md compare ISO 3166
+ * codes ("country in (US, CA, GB, DE)").  The names of the countries most
+ * B2B exports hold are translated; any other value stays as written.
+ */
+static const struct {
+    const char  *name;
+    const char  *code;
+} load_countries[] = {
+    { "United States", "US" }, { "United States of America", "US" },
+    { "USA", "US" }, { "U.S.", "US" }, { "U.S.A.", "US" },
+    { "Canada", "CA" }, { "Mexico", "MX" }, { "Brazil", "BR" },
+    { "United Kingdom", "GB" }, { "UK", "GB" }, { "Great Britain", "GB" },
+    { "Ireland", "IE" }, { "Germany", "DE" }, { "Deutschland", "DE" },
+    { "France", "FR" }, { "Spain", "ES" }, { "Italy", "IT" },
+    { "Netherlands", "NL" }, { "The Netherlands", "NL" },
+    { "Belgium", "BE" }, { "Switzerland", "CH" }, { "Austria", "AT" },
+    { "Sweden", "SE" }, { "Norway", "NO" }, { "Denmark", "DK" },
+    { "Finland", "FI" }, { "Poland", "PL" }, { "Portugal", "PT" },
+    { "Israel", "IL" }, { "India", "IN" }, { "Singapore", "SG" },
+    { "Japan", "JP" }, { "South Korea", "KR" }, { "China", "CN" },
+    { "Australia", "AU" }, { "New Zealand", "NZ" },
+    { NULL, NULL }
 };
 
 
@@ -134,6 +161,9 @@ load_schema_col(load_schema_t *schema, size_t i, const char *header,
 
     } else if (strcmp(col->field, "tech") == 0) {
         col->value = LOAD_VAL_LIST;
+
+    } else if (strcmp(col->field, "country") == 0) {
+        col->value = LOAD_VAL_COUNTRY;
     }
 
     return 0;
@@ -211,20 +241,29 @@ load_schema_free(load_schema_t *schema)
 
 
 /*
- * "$1,200,000.00" -> "1200000": thousands separators, blanks and currency
- * signs go, and so does a fraction.  Anything else ("51-200", "1.2M")
- * stays as written: the rules decide what they make of it.
+ * "$1,200,000.00" -> "1200000": thousands separators, blanks, currency
+ * signs and a leading currency code ("USD 25,000,000", as multi-currency
+ * Salesforce orgs export) go, and so does a fraction.  Anything else
+ * ("51-200", "1.2M") stays as written: the rules decide what to make of it.
  */
 static void
 load_number(char *value, size_t *len)
 {
-    size_t          i, n, digits, dots;
+    size_t          i, n, digits, dots, start;
     unsigned char   c;
 
     digits = 0;
     dots = 0;
+    start = 0;
 
-    for (i = 0; i < *len; i++) {
+    if (*len > 4 && isupper((unsigned char) value[0])
+        && isupper((unsigned char) value[1])
+        && isupper((unsigned char) value[2]) && value[3] == ' ')
+    {
+        start = 4;
+    }
+
+    for (i = start; i < *len; i++) {
         c = value[i];
 
         if (isdigit(c)) {
@@ -258,7 +297,7 @@ load_number(char *value, size_t *len)
 
     n = 0;
 
-    for (i = 0; i < *len && value[i] != '.'; i++) {
+    for (i = start; i < *len && value[i] != '.'; i++) {
         if (isdigit((unsigned char) value[i])) {
             value[n++] = value[i];
         }
@@ -301,6 +340,16 @@ load_value(const load_col_t *col, char *value, size_t *len)
         for (i = 0; i < *len; i++) {
             if (value[i] == ';') {
                 value[i] = ',';
+            }
+        }
+        break;
+
+    case LOAD_VAL_COUNTRY:
+        for (i = 0; load_countries[i].name != NULL; i++) {
+            if (strcasecmp(value, load_countries[i].name) == 0) {
+                *len = 2;
+                memcpy(value, load_countries[i].code, 3);
+                break;
             }
         }
         break;

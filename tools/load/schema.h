@@ -26,7 +26,8 @@ typedef enum {
 typedef enum {
     LOAD_VAL_TEXT = 0,
     LOAD_VAL_NUMBER,        /* employees, revenue: digits only */
-    LOAD_VAL_LIST           /* tech: ';' separators become ',' */
+    LOAD_VAL_LIST,          /* tech: ';' separators become ',' */
+    LOAD_VAL_COUNTRY        /* country: common names become ISO codes */
 } load_value_t;
 
 
