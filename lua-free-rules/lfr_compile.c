@@ -492,7 +492,8 @@ lfr_operator(lfr_parser_t *p, lfr_cond_t *cond, const char *field)
 
         if (p->tok.type != LFR_TOK_WORD) {
             return lfr_error(p, tok, "expected '(' or a range A..B after "
-                             "'in', found %s", lfr_show(tok, buf, sizeof(buf)));
+                             "'in', found %s",
+                             lfr_show(tok, buf, sizeof(buf)));
         }
 
         cond->op = LFR_OP_RANGE;
@@ -796,10 +797,12 @@ lfr_join(lfr_parser_t *p, const char *a, char sep, const char *b)
     alen = strlen(a);
     blen = strlen(b);
 
-    s = lfr_strdup(p->rules, a, alen + 1 + blen);
+    s = lfr_alloc(p->rules, alen + 1 + blen);
     if (s) {
+        memcpy(s, a, alen);
         s[alen] = sep;
         memcpy(s + alen + 1, b, blen);
+        s[alen + 1 + blen] = '\0';
     }
 
     return s;

@@ -79,7 +79,7 @@ typedef struct {
 
 
 typedef struct {
-    int           segment;      /* ICP index, LFR_NONE, LFR_EXCLUDED, LFR_ANY */
+    int           segment;      /* ICP, LFR_NONE, LFR_EXCLUDED, LFR_ANY */
     int           persona;      /* persona index, LFR_NONE, LFR_ANY */
     const char   *name;         /* "SEGMENT/PERSONA" */
     const char   *experiment;   /* NULL with a single variant */
@@ -143,6 +143,7 @@ struct lfr_rules_s {
 
 
 lfr_rules_t *lfr_rules_new(void);
+char *lfr_alloc(lfr_rules_t *rules, size_t len);
 char *lfr_strdup(lfr_rules_t *rules, const char *s, size_t len);
 int lfr_parse_number(const char *s, size_t len, double *num);
 int lfr_utf8_valid(const char *s, size_t len);

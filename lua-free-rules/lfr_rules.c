@@ -67,8 +67,9 @@ lfr_rules_new(void)
 }
 
 
+/* len + 1 bytes from the ruleset's arena, freed with it. */
 char *
-lfr_strdup(lfr_rules_t *rules, const char *s, size_t len)
+lfr_alloc(lfr_rules_t *rules, size_t len)
 {
     char         *p;
     size_t        size;
@@ -91,9 +92,23 @@ lfr_strdup(lfr_rules_t *rules, const char *s, size_t len)
     }
 
     p = (char *) (c + 1) + c->used;
-    memcpy(p, s, len);
-    p[len] = '\0';
     c->used += len + 1;
+
+    return p;
+}
+
+
+char *
+lfr_strdup(lfr_rules_t *rules, const char *s, size_t len)
+{
+    char  *p;
+
+    p = lfr_alloc(rules, len);
+
+    if (p) {
+        memcpy(p, s, len);
+        p[len] = '\0';
+    }
 
     return p;
 }

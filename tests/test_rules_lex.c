@@ -148,7 +148,8 @@ test_strings(void **state)
 
     (void) state;
 
-    lex("\"a\\\"b\\'c\\\\d\\n\\r\\t\" '(devops|sre)\\d+\\.' \"two\nlines\" '' x",
+    lex("\"a\\\"b\\'c\\\\d\\n\\r\\t\" '(devops|sre)\\d+\\.' "
+        "\"two\nlines\" '' x",
         w);
 }
 
