@@ -1,0 +1,351 @@
+#!/usr/bin/perl
+# icp-load against a real redis-server: the example firmographics, the
+# HubSpot and Salesforce exports with their presets, bad rows and their
+# line numbers, --strict, --ttl, --prefix, --db, --password, --dry-run,
+# standard input and error replies.
+
+use strict;
+use warnings;
+
+use File::Temp qw(tempdir);
+use IO::Socket::INET;
+use POSIX qw(_exit);
+use Test::More;
+
+use lib 't/lib';
+
+my $bin = ($ENV{BUILD} // 'build') . '/bin/icp-load';
+plan skip_all => "$bin not built (make tools)" unless -x $bin;
+
+my $dir = tempdir(CLEANUP => 1);
+
+# The lead's harness when it is there, else the minimal one below: both
+# offer start, port, cli(@args) and stop.
+my $redis = eval { require IcpTest; 1 }
+    ? IcpTest::Redis->start : LocalRedis->start($dir);
+
+END { $redis->stop if $redis }
+
+my $port = $redis->port;
+my $addr = "127.0.0.1:$port";
+
+
+sub slurp {
+    my ($path) = @_;
+
+    open my $fh, '<', $path or return '';
+    local $/;
+    return scalar <$fh>;
+}
+
+
+# Runs icp-load; returns exit status, standard output and standard error.
+sub load {
+    my (%o) = @_;
+
+    my $pid = fork // die "fork: $!";
+
+    if ($pid == 0) {
+        open STDOUT, '>', "$dir/out" or _exit(99);
+        open STDERR, '>', "$dir/err" or _exit(99);
+        if (defined $o{stdin}) {
+            open STDIN, '<', $o{stdin} or _exit(99);
+        }
+        exec $bin, @{ $o{args} } or _exit(99);
+    }
+
+    waitpid $pid, 0;
+
+    return ($? >> 8, slurp("$dir/out"), slurp("$dir/err"));
+}
+
+
+sub hash {
+    my ($key, @cli) = @_;
+
+    my $out = $redis->cli(@cli, 'hgetall', $key);
+    return { split /\n/, $out };
+}
+
+
+sub csv {
+    my ($name, $text) = @_;
+
+    open my $fh, '>', "$dir/$name" or die "$name: $!";
+    print $fh $text;
+    close $fh;
+
+    return "$dir/$name";
+}
+
+
+# --- examples/firmographics.csv -------------------------------------------
+
+my ($rc, $out, $err) = load(args => ['--redis', $addr,
+                                     'examples/firmographics.csv']);
+is $rc, 0, 'firmographics: exit 0';
+like $err, qr/35 rows read, 0 skipped; keys written: 11 ip, 51 net, 14 domain, 5 contact; 0 redis errors/,
+    'firmographics: summary';
+is $redis->cli('dbsize'), 81, 'firmographics: 81 keys';
+
+is_deeply hash('icp:ip:192.0.2.10'), {
+    domain => 'brightfunnel.example', company => 'BrightFunnel',
+    industry => 'software', employees => 250, revenue => 42000000,
+    country => 'US', region => 'CA', tech => 'hubspot,salesforce,segment',
+}, 'exact IPv4 key with every non-empty field';
+
+is_deeply hash('icp:domain:brightfunnel.example'),
+    hash('icp:ip:192.0.2.10'), 'the domain of a row gets the same fields';
+
+is hash('icp:ip:192.0.2.12')->{company}, 'Harbor & Finch', 'ip row, no domain';
+ok !exists hash('icp:ip:192.0.2.12')->{domain}, 'empty cells are not fields';
+
+is hash("icp:net:10.20.$_.0/24")->{company}, 'Lumen Metrics',
+    "10.20.0.0/20 spread: 10.20.$_.0/24" for 0, 7, 15;
+is $redis->cli('exists', 'icp:net:10.20.16.0/24'), 0,
+    '10.20.0.0/20 spread: nothing past the range';
+is $redis->cli('exists', 'icp:net:10.20.0.0/20'), 0,
+    'no key of an unsupported length';
+is hash('icp:net:198.51.100.0/24')->{company}, 'Northwind Marketing',
+    'a /24 is one key';
+is hash('icp:net:10.50.0.0/16')->{employees}, 42000, 'a /16 is one key';
+is hash("icp:net:172.$_.0.0/16")->{company}, 'Umbrella Health',
+    "172.20.0.0/14 spread: 172.$_.0.0/16" for 20, 23;
+is hash('icp:net:2001:db8:1000::/48')->{company}, 'Initech', 'IPv6 /48';
+is hash('icp:net:2001:db8:3000:1::/64')->{company}, 'Tidewater Cloud',
+    'IPv6 /64';
+is hash('icp:net:2001:db8:3000:3::/64')->{company}, 'Fjord Analytics',
+    'IPv6 /63 spread over two /64';
+is hash('icp:net:2001:db8:f::/48')->{company} // '', '',
+    'a /44 at 2001:db8:2000:: does not reach 2001:db8:f::';
+is hash('icp:net:2001:db8:200f::/48')->{company}, 'Soylent Foods',
+    'IPv6 /44 spread over sixteen /48';
+is hash('icp:ip:2001:db8:4000::25')->{company}, 'Kettle & Kiln',
+    'exact IPv6 key';
+is hash('icp:domain:sproutly.example')->{employees}, 5, 'domain-only row';
+
+is_deeply hash('icp:contact:c-1001'), {
+    domain => 'brightfunnel.example', title => 'VP Marketing',
+    seniority => 'vp', lifecycle => 'opportunity',
+}, 'contact: title, seniority, lifecycle and the company domain';
+is hash('icp:contact:c-2002')->{title}, 'Director, Platform Engineering',
+    'contact: quoted comma';
+is hash('icp:domain:brightfunnel.example')->{title} // '', '',
+    'a contact row leaves its company alone';
+
+# --- HubSpot and Salesforce exports ---------------------------------------
+
+$redis->cli('flushall');
+
+($rc, $out, $err) = load(args => ['--redis', $addr, '--preset', 'hubspot',
+                                  'examples/hubspot-companies.csv']);
+is $rc, 0, 'hubspot: exit 0 with a skipped row';
+like $err, qr{^examples/hubspot-companies\.csv:11: no key}m,
+    'hubspot: the row without a domain, by its line (after a multi-line cell)';
+like $err, qr/9 rows read, 1 skipped; keys written: 0 ip, 0 net, 8 domain/,
+    'hubspot: summary';
+
+is_deeply hash('icp:domain:brightwave.example'), {
+    hubspot_id => '18230417501', company => 'Brightwave Analytics',
+    city => 'San Francisco', country => 'US', industry => 'Computer Software',
+    domain => 'brightwave.example', employees => 320, revenue => 48000000,
+    region => 'California', lifecycle => 'Opportunity',
+    tech => 'hubspot,salesforce,segment',
+}, 'hubspot: mapped fields, owner/dates/phone/description dropped';
+is hash('icp:domain:kestrelcampaigns.example')->{country}, 'GB',
+    'hubspot: "www." dropped from the domain, country name to its code';
+is hash('icp:domain:atlasfreight.example')->{revenue}, 6200000000,
+    'hubspot: thousands separators dropped';
+is hash('icp:domain:lumiolabs.example')->{employees}, 6,
+    'hubspot: a URL in the domain column';
+
+($rc, $out, $err) = load(args => ['--redis', $addr, '--preset',
+                                  'salesforce',
+                                  'examples/salesforce-accounts.csv']);
+is $rc, 0, 'salesforce: exit 0';
+like $err, qr{^examples/salesforce-accounts\.csv:6: domain "not a url"}m,
+    'salesforce: bad website reported by line';
+is_deeply [ @{ hash('icp:domain:harborline.example') }{qw(company revenue
+                                                         country sic)} ],
+    [ 'Harborline Data', 62000000, 'US', 7372 ],
+    'salesforce: website to domain, USD amount, country code';
+
+# --- bad rows, --strict ---------------------------------------------------
+
+my $bad = csv('bad.csv', <<'EOF');
+ip,cidr,domain,company
+192.0.2.1,,,Good One
+192.0.2.300,,,Bad Address
+,10.9.0.0/25,,Too Narrow
+"192.0.2.2",,,"Two
+Lines"
+,,,No Key
+192.0.2.3,,Ragged
+,0.0.0.0/0,,Everything
+,10.8.0.0/12,,Host Bits
+"192.0.2.4"x,,,Junk
+192.0.2.5,,,Good Two
+EOF
+
+$redis->cli('flushall');
+($rc, $out, $err) = load(args => ['--redis', $addr, $bad]);
+is $rc, 0, 'bad rows: skipped, exit 0';
+my @lines = $err =~ /^\Q$bad\E:(\d+): /mg;
+is_deeply \@lines, [3, 4, 7, 8, 10, 11], 'bad rows: their line numbers';
+like $err, qr/:8: 3 fields, the header has 4/, 'bad rows: ragged row';
+like $err, qr/:4: cidr "10\.9\.0\.0\/25": longer than \/24/,
+    'bad rows: narrower than /24';
+like $err, qr/:10: cidr "10\.8\.0\.0\/12": host bits/, 'bad rows: host bits';
+like $err, qr/11 rows read, 6 skipped/, 'bad rows: summary';
+like $err, qr/:11: unexpected character after a closing quote/,
+    'bad rows: malformed CSV';
+like $err, qr/:7: no key/, 'bad rows: no key';
+is $redis->cli('exists', 'icp:net:0.0.0.0/16'), 1,
+    'bad rows: /0 is the widest range allowed (65536 keys)';
+is hash('icp:ip:192.0.2.2')->{company}, "Two\nLines",
+    'bad rows: a quoted line break is data';
+is hash('icp:ip:192.0.2.5')->{company}, 'Good Two',
+    'bad rows: loading goes on after them';
+
+$redis->cli('flushall');
+($rc, $out, $err) = load(args => ['--redis', $addr, '--strict', $bad]);
+is $rc, 1, '--strict: exit 1';
+like $err, qr/:3: ip "192\.0\.2\.300": not an IPv4/, '--strict: the row';
+unlike $err, qr/:4: /, '--strict: stops at the first bad row';
+is $redis->cli('exists', 'icp:ip:192.0.2.1'), 1,
+    '--strict: the rows before it are loaded';
+is $redis->cli('dbsize'), 1, '--strict: and nothing after';
+
+# --- options --------------------------------------------------------------
+
+my $small = csv('small.csv', "IP Address,Company,Org Size\n"
+                             . "198.51.100.7,Initrode,\"1,500\"\n");
+
+$redis->cli('flushall');
+($rc, $out, $err) = load(args => ['--redis', $addr, '--ttl', '1h',
+                                  '--prefix', 'crm:', '--db', '3',
+                                  '--map', 'IP Address=ip',
+                                  '--map', 'Org Size=employees', $small]);
+is $rc, 0, 'options: exit 0';
+is_deeply hash('crm:ip:198.51.100.7', '-n', 3),
+    { company => 'Initrode', employees => 1500 },
+    '--map, --prefix, --db';
+my $ttl = $redis->cli('-n', 3, 'ttl', 'crm:ip:198.51.100.7');
+ok $ttl > 3590 && $ttl <= 3600, "--ttl 1h: TTL $ttl";
+is $redis->cli('dbsize'), 0, '--db: nothing in db 0';
+
+$redis->cli('flushall');
+($rc, $out, $err) = load(args => ['--redis', $addr, '--map',
+                                  'IP Address=ip', '-'], stdin => $small);
+is $rc, 0, 'stdin: exit 0';
+is hash('icp:ip:198.51.100.7')->{org_size}, '1,500',
+    'stdin: unmapped header made a field name, not a number';
+
+($rc, $out, $err) = load(args => ['--redis', '127.0.0.1:1', '--dry-run',
+                                  'examples/firmographics.csv']);
+is $rc, 0, '--dry-run: connects to nothing';
+like $out, qr/^HSET icp:ip:192\.0\.2\.12 company "Harbor & Finch" /m,
+    '--dry-run: prints the commands';
+is scalar(() = $out =~ /^HSET /mg), 81, '--dry-run: one HSET per key';
+
+($rc, $out, $err) = load(args => ['--redis', '127.0.0.1:1', '--map',
+                                  'IP Address=ip', $small]);
+is $rc, 1, 'unreachable redis: exit 1';
+like $err, qr/cannot connect to redis at 127\.0\.0\.1:1/,
+    'unreachable redis: says so';
+
+($rc, $out, $err) = load(args => ['--preset', 'pipedrive', $small]);
+is $rc, 2, 'unknown preset: usage error';
+
+($rc, $out, $err) = load(args => ['--redis', $addr, 'examples/'
+                                  . 'hubspot-companies.csv']);
+is $rc, 1, 'hubspot export without the preset: exit 1';
+like $err, qr/no key column/, 'hubspot export without the preset: no key';
+
+# --- error replies, AUTH --------------------------------------------------
+
+$redis->cli('flushall');
+$redis->cli('set', 'icp:ip:198.51.100.7', 'not a hash');
+($rc, $out, $err) = load(args => ['--redis', $addr, '--map',
+                                  'IP Address=ip', $small]);
+is $rc, 1, 'error reply: exit 1';
+like $err, qr/^\Q$small\E:2: redis: WRONGTYPE/m,
+    'error reply: reported with the line of its row';
+like $err, qr/1 redis errors/, 'error reply: counted';
+
+$redis->cli('config', 'set', 'requirepass', 's3cret');
+($rc, $out, $err) = load(args => ['--redis', $addr, '--password', 's3cret',
+                                  '--map', 'IP Address=ip', '--prefix', 'a:',
+                                  $small]);
+is $rc, 0, '--password: AUTH';
+($rc, $out, $err) = load(args => ['--redis', $addr, '--password', 'wrong',
+                                  '--map', 'IP Address=ip', $small]);
+is $rc, 1, '--password: a wrong one fails';
+like $err, qr/AUTH/, '--password: says so';
+$redis->cli('-a', 's3cret', '--no-auth-warning', 'config', 'set',
+            'requirepass', '');
+is $redis->cli('exists', 'a:ip:198.51.100.7'), 1, '--password: loaded';
+
+done_testing;
+
+
+# A redis-server of this test's own, on a free loopback port.
+package LocalRedis;
+
+sub start {
+    my ($class, $dir) = @_;
+
+    my $sock = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
+                                     LocalPort => 0) or die "socket: $!";
+    my $port = $sock->sockport;
+    close $sock;
+
+    my $pid = fork // die "fork: $!";
+
+    if ($pid == 0) {
+        open STDOUT, '>', "$dir/redis.log";
+        open STDERR, '>&', \*STDOUT;
+        exec 'redis-server', '--port', $port, '--bind', '127.0.0.1',
+             '--save', '', '--appendonly', 'no', '--daemonize', 'no',
+             '--dir', $dir;
+        POSIX::_exit(99);
+    }
+
+    my $self = bless { pid => $pid, port => $port }, $class;
+
+    for (1 .. 100) {
+        if (IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port")) {
+            return $self if ($self->cli('ping') // '') eq 'PONG';
+        }
+        select undef, undef, undef, 0.05;
+    }
+
+    $self->stop;
+    die "redis-server did not start on port $port";
+}
+
+sub port { $_[0]{port} }
+
+sub cli {
+    my ($self, @args) = @_;
+
+    open my $fh, '-|', 'redis-cli', '-p', $self->{port}, @args
+        or die "redis-cli: $!";
+    local $/;
+    my $out = <$fh>;
+    close $fh;
+    $out =~ s/\n\z// if defined $out;
+
+    return $out;
+}
+
+sub stop {
+    my ($self) = @_;
+
+    return unless $self->{pid};
+    kill 'TERM', $self->{pid};
+    waitpid $self->{pid}, 0;
+    $self->{pid} = 0;
+}
+
+sub DESTROY { $_[0]->stop }
