@@ -25,7 +25,7 @@ TEST_DEPS += $(REPORT_LIB_OBJS)
 TEST_OBJS_test_report_line := $(BUILD)/tools/report/line.o
 TEST_OBJS_test_report_agg  := $(REPORT_LIB_OBJS)
 TEST_OBJS_test_stats       := $(BUILD)/tools/report/stats.o
-TEST_LIBS_test_report_agg  := -lm
+TEST_OBJS_test_report_out  := $(REPORT_LIB_OBJS)
 
 # the line parser under libFuzzer, ASan and UBSan, for FUZZ_TIME seconds
 FUZZ_REPORT := build/fuzz/fuzz_report_line
