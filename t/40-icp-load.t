@@ -8,26 +8,33 @@ use strict;
 use warnings;
 
 use File::Temp qw(tempdir);
-use IO::Socket::INET;
 use POSIX qw(_exit);
 use Test::More;
 
 use lib 't/lib';
+use IcpTest;
 
-my $bin = ($ENV{BUILD} // 'build') . '/bin/icp-load';
+my $bin = "$IcpTest::ROOT/" . ($ENV{BUILD} // 'build') . '/bin/icp-load';
 plan skip_all => "$bin not built (make tools)" unless -x $bin;
 
-my $dir = tempdir(CLEANUP => 1);
-
-# The lead's harness when it is there, else the minimal one below: both
-# offer start, port, cli(@args) and stop.
-my $redis = eval { require IcpTest; 1 }
-    ? IcpTest::Redis->start : LocalRedis->start($dir);
+# no nginx here: only the harness's redis-server, in a dir of our own
+my $dir = tempdir('icp-load-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+my $redis = IcpTest::Redis->start($dir);
 
 END { $redis->stop if $redis }
 
-my $port = $redis->port;
-my $addr = "127.0.0.1:$port";
+my $addr = '127.0.0.1:' . $redis->port;
+
+chdir $IcpTest::ROOT or die "$IcpTest::ROOT: $!";
+
+
+# redis-cli output without its last line break
+sub cli {
+    my $out = $redis->cli(@_) // '';
+
+    $out =~ s/\n\z//;
+    return $out;
+}
 
 
 sub slurp {
@@ -60,11 +67,11 @@ sub load {
 }
 
 
+# a hash whose values hold no line break
 sub hash {
     my ($key, @cli) = @_;
 
-    my $out = $redis->cli(@cli, 'hgetall', $key);
-    return { split /\n/, $out };
+    return { split /\n/, cli(@cli, 'hgetall', $key) };
 }
 
 
@@ -86,7 +93,7 @@ my ($rc, $out, $err) = load(args => ['--redis', $addr,
 is $rc, 0, 'firmographics: exit 0';
 like $err, qr/35 rows read, 0 skipped; keys written: 11 ip, 51 net, 14 domain, 5 contact; 0 redis errors/,
     'firmographics: summary';
-is $redis->cli('dbsize'), 81, 'firmographics: 81 keys';
+is cli('dbsize'), 81, 'firmographics: 81 keys';
 
 is_deeply hash('icp:ip:192.0.2.10'), {
     domain => 'brightfunnel.example', company => 'BrightFunnel',
@@ -102,9 +109,9 @@ ok !exists hash('icp:ip:192.0.2.12')->{domain}, 'empty cells are not fields';
 
 is hash("icp:net:10.20.$_.0/24")->{company}, 'Lumen Metrics',
     "10.20.0.0/20 spread: 10.20.$_.0/24" for 0, 7, 15;
-is $redis->cli('exists', 'icp:net:10.20.16.0/24'), 0,
+is cli('exists', 'icp:net:10.20.16.0/24'), 0,
     '10.20.0.0/20 spread: nothing past the range';
-is $redis->cli('exists', 'icp:net:10.20.0.0/20'), 0,
+is cli('exists', 'icp:net:10.20.0.0/20'), 0,
     'no key of an unsupported length';
 is hash('icp:net:198.51.100.0/24')->{company}, 'Northwind Marketing',
     'a /24 is one key';
@@ -135,7 +142,7 @@ is hash('icp:domain:brightfunnel.example')->{title} // '', '',
 
 # --- HubSpot and Salesforce exports ---------------------------------------
 
-$redis->cli('flushall');
+cli('flushall');
 
 ($rc, $out, $err) = load(args => ['--redis', $addr, '--preset', 'hubspot',
                                   'examples/hubspot-companies.csv']);
@@ -187,7 +194,7 @@ Lines"
 192.0.2.5,,,Good Two
 EOF
 
-$redis->cli('flushall');
+cli('flushall');
 ($rc, $out, $err) = load(args => ['--redis', $addr, $bad]);
 is $rc, 0, 'bad rows: skipped, exit 0';
 my @lines = $err =~ /^\Q$bad\E:(\d+): /mg;
@@ -196,32 +203,32 @@ like $err, qr/:8: 3 fields, the header has 4/, 'bad rows: ragged row';
 like $err, qr/:4: cidr "10\.9\.0\.0\/25": longer than \/24/,
     'bad rows: narrower than /24';
 like $err, qr/:10: cidr "10\.8\.0\.0\/12": host bits/, 'bad rows: host bits';
-like $err, qr/11 rows read, 6 skipped/, 'bad rows: summary';
+like $err, qr/10 rows read, 6 skipped/, 'bad rows: summary';
 like $err, qr/:11: unexpected character after a closing quote/,
     'bad rows: malformed CSV';
 like $err, qr/:7: no key/, 'bad rows: no key';
-is $redis->cli('exists', 'icp:net:0.0.0.0/16'), 1,
+is cli('exists', 'icp:net:0.0.0.0/16'), 1,
     'bad rows: /0 is the widest range allowed (65536 keys)';
-is hash('icp:ip:192.0.2.2')->{company}, "Two\nLines",
+is cli('hget', 'icp:ip:192.0.2.2', 'company'), "Two\nLines",
     'bad rows: a quoted line break is data';
 is hash('icp:ip:192.0.2.5')->{company}, 'Good Two',
     'bad rows: loading goes on after them';
 
-$redis->cli('flushall');
+cli('flushall');
 ($rc, $out, $err) = load(args => ['--redis', $addr, '--strict', $bad]);
 is $rc, 1, '--strict: exit 1';
 like $err, qr/:3: ip "192\.0\.2\.300": not an IPv4/, '--strict: the row';
 unlike $err, qr/:4: /, '--strict: stops at the first bad row';
-is $redis->cli('exists', 'icp:ip:192.0.2.1'), 1,
+is cli('exists', 'icp:ip:192.0.2.1'), 1,
     '--strict: the rows before it are loaded';
-is $redis->cli('dbsize'), 1, '--strict: and nothing after';
+is cli('dbsize'), 1, '--strict: and nothing after';
 
 # --- options --------------------------------------------------------------
 
 my $small = csv('small.csv', "IP Address,Company,Org Size\n"
                              . "198.51.100.7,Initrode,\"1,500\"\n");
 
-$redis->cli('flushall');
+cli('flushall');
 ($rc, $out, $err) = load(args => ['--redis', $addr, '--ttl', '1h',
                                   '--prefix', 'crm:', '--db', '3',
                                   '--map', 'IP Address=ip',
@@ -230,11 +237,11 @@ is $rc, 0, 'options: exit 0';
 is_deeply hash('crm:ip:198.51.100.7', '-n', 3),
     { company => 'Initrode', employees => 1500 },
     '--map, --prefix, --db';
-my $ttl = $redis->cli('-n', 3, 'ttl', 'crm:ip:198.51.100.7');
+my $ttl = cli('-n', 3, 'ttl', 'crm:ip:198.51.100.7');
 ok $ttl > 3590 && $ttl <= 3600, "--ttl 1h: TTL $ttl";
-is $redis->cli('dbsize'), 0, '--db: nothing in db 0';
+is cli('dbsize'), 0, '--db: nothing in db 0';
 
-$redis->cli('flushall');
+cli('flushall');
 ($rc, $out, $err) = load(args => ['--redis', $addr, '--map',
                                   'IP Address=ip', '-'], stdin => $small);
 is $rc, 0, 'stdin: exit 0';
@@ -264,8 +271,8 @@ like $err, qr/no key column/, 'hubspot export without the preset: no key';
 
 # --- error replies, AUTH --------------------------------------------------
 
-$redis->cli('flushall');
-$redis->cli('set', 'icp:ip:198.51.100.7', 'not a hash');
+cli('flushall');
+cli('set', 'icp:ip:198.51.100.7', 'not a hash');
 ($rc, $out, $err) = load(args => ['--redis', $addr, '--map',
                                   'IP Address=ip', $small]);
 is $rc, 1, 'error reply: exit 1';
@@ -273,7 +280,7 @@ like $err, qr/^\Q$small\E:2: redis: WRONGTYPE/m,
     'error reply: reported with the line of its row';
 like $err, qr/1 redis errors/, 'error reply: counted';
 
-$redis->cli('config', 'set', 'requirepass', 's3cret');
+cli('config', 'set', 'requirepass', 's3cret');
 ($rc, $out, $err) = load(args => ['--redis', $addr, '--password', 's3cret',
                                   '--map', 'IP Address=ip', '--prefix', 'a:',
                                   $small]);
@@ -282,70 +289,9 @@ is $rc, 0, '--password: AUTH';
                                   '--map', 'IP Address=ip', $small]);
 is $rc, 1, '--password: a wrong one fails';
 like $err, qr/AUTH/, '--password: says so';
-$redis->cli('-a', 's3cret', '--no-auth-warning', 'config', 'set',
+cli('-a', 's3cret', '--no-auth-warning', 'config', 'set',
             'requirepass', '');
-is $redis->cli('exists', 'a:ip:198.51.100.7'), 1, '--password: loaded';
+is cli('exists', 'a:ip:198.51.100.7'), 1, '--password: loaded';
 
 done_testing;
 
-
-# A redis-server of this test's own, on a free loopback port.
-package LocalRedis;
-
-sub start {
-    my ($class, $dir) = @_;
-
-    my $sock = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
-                                     LocalPort => 0) or die "socket: $!";
-    my $port = $sock->sockport;
-    close $sock;
-
-    my $pid = fork // die "fork: $!";
-
-    if ($pid == 0) {
-        open STDOUT, '>', "$dir/redis.log";
-        open STDERR, '>&', \*STDOUT;
-        exec 'redis-server', '--port', $port, '--bind', '127.0.0.1',
-             '--save', '', '--appendonly', 'no', '--daemonize', 'no',
-             '--dir', $dir;
-        POSIX::_exit(99);
-    }
-
-    my $self = bless { pid => $pid, port => $port }, $class;
-
-    for (1 .. 100) {
-        if (IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port")) {
-            return $self if ($self->cli('ping') // '') eq 'PONG';
-        }
-        select undef, undef, undef, 0.05;
-    }
-
-    $self->stop;
-    die "redis-server did not start on port $port";
-}
-
-sub port { $_[0]{port} }
-
-sub cli {
-    my ($self, @args) = @_;
-
-    open my $fh, '-|', 'redis-cli', '-p', $self->{port}, @args
-        or die "redis-cli: $!";
-    local $/;
-    my $out = <$fh>;
-    close $fh;
-    $out =~ s/\n\z// if defined $out;
-
-    return $out;
-}
-
-sub stop {
-    my ($self) = @_;
-
-    return unless $self->{pid};
-    kill 'TERM', $self->{pid};
-    waitpid $self->{pid}, 0;
-    $self->{pid} = 0;
-}
-
-sub DESTROY { $_[0]->stop }
