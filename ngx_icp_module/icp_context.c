@@ -124,14 +124,48 @@ icp_context_mac(const char *vid, size_t vid_len, const char *payload,
 }
 
 
+/*
+ * Appends value percent-encoded to out at pos; returns the new position,
+ * or size + 1 once it does not fit.
+ */
+
 static size_t
-icp_context_put(char *out, size_t pos, size_t size, char key,
-    const char *value, size_t len)
+icp_context_put(char *out, size_t pos, size_t size, const char *value,
+    size_t len)
 {
     static const char  hex[] = "0123456789ABCDEF";
     unsigned char      c;
     size_t             i;
 
+    for (i = 0; i < len && pos <= size; i++) {
+        c = (unsigned char) value[i];
+
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+            || (c >= '0' && c <= '9')
+            || c == '_' || c == '.' || c == '~' || c == '-')
+        {
+            out[pos++] = (char) c;
+            continue;
+        }
+
+        if (pos + 3 > size) {
+            return size + 1;
+        }
+
+        out[pos++] = '%';
+        out[pos++] = hex[c >> 4];
+        out[pos++] = hex[c & 15];
+    }
+
+    return pos;
+}
+
+
+/* Appends "&" key "=" to out at pos, as icp_context_put does. */
+
+static size_t
+icp_context_key(char *out, size_t pos, size_t size, char key)
+{
     if (pos + 3 > size) {
         return size + 1;
     }
@@ -139,28 +173,6 @@ icp_context_put(char *out, size_t pos, size_t size, char key,
     out[pos++] = '&';
     out[pos++] = key;
     out[pos++] = '=';
-
-    for (i = 0; i < len; i++) {
-        c = (unsigned char) value[i];
-
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-            || (c >= '0' && c <= '9')
-            || c == '_' || c == '.' || c == '~' || c == '-')
-        {
-            if (pos + 1 > size) {
-                return size + 1;
-            }
-            out[pos++] = (char) c;
-
-        } else {
-            if (pos + 3 > size) {
-                return size + 1;
-            }
-            out[pos++] = '%';
-            out[pos++] = hex[c >> 4];
-            out[pos++] = hex[c & 15];
-        }
-    }
 
     return pos;
 }
@@ -171,10 +183,10 @@ icp_context_encode(const icp_context_t *ctx, const char *vid,
     size_t vid_len, const unsigned char *key, size_t key_len, char *out,
     size_t size)
 {
-    char      pair[ICP_VALUE_MAX * 2 + 1];
-    size_t    pos, plen;
-    unsigned  i;
-    int       n;
+    size_t                   pos;
+    unsigned                 i;
+    int                      n;
+    const icp_assignment_t  *a;
 
     if (size > ICP_CONTEXT_COOKIE_MAX) {
         size = ICP_CONTEXT_COOKIE_MAX;
@@ -193,26 +205,37 @@ icp_context_encode(const icp_context_t *ctx, const char *vid,
 
     pos = n;
 
-    for (i = 0; i < ICP_UTM_N && pos <= size; i++) {
+    for (i = 0; i < ICP_UTM_N; i++) {
         if (ctx->utm.present & (1u << i)) {
-            pos = icp_context_put(out, pos, size, icp_utm_keys[i],
-                                  ctx->utm.value[i], ctx->utm.len[i]);
+            pos = icp_context_key(out, pos, size, icp_utm_keys[i]);
+            pos = icp_context_put(out, pos, size, ctx->utm.value[i],
+                                  ctx->utm.len[i]);
         }
     }
 
-    if (ctx->utm.click_id && pos <= size) {
-        pos = icp_context_put(out, pos, size, 'k', ctx->utm.click_id,
+    if (ctx->utm.click_id) {
+        pos = icp_context_key(out, pos, size, 'k');
+        pos = icp_context_put(out, pos, size, ctx->utm.click_id,
                               strlen(ctx->utm.click_id));
     }
 
-    for (i = 0; i < ctx->nassign && pos <= size; i++) {
-        memcpy(pair, ctx->assign[i].experiment, ctx->assign[i].experiment_len);
-        plen = ctx->assign[i].experiment_len;
-        pair[plen++] = ':';
-        memcpy(pair + plen, ctx->assign[i].variant, ctx->assign[i].variant_len);
-        plen += ctx->assign[i].variant_len;
+    /* the ':' between the names is the only one not percent-encoded */
 
-        pos = icp_context_put(out, pos, size, 'a', pair, plen);
+    for (i = 0; i < ctx->nassign; i++) {
+        a = &ctx->assign[i];
+
+        pos = icp_context_key(out, pos, size, 'a');
+        pos = icp_context_put(out, pos, size, a->experiment,
+                              a->experiment_len);
+
+        if (pos < size) {
+            out[pos++] = ':';
+
+        } else {
+            pos = size + 1;
+        }
+
+        pos = icp_context_put(out, pos, size, a->variant, a->variant_len);
     }
 
     if (pos > size) {
@@ -231,10 +254,9 @@ icp_context_pair(void *data, const char *name, size_t nlen,
     const char *value, size_t vlen)
 {
     icp_context_t     *ctx = data;
-    icp_assignment_t  *a;
-    char               buf[ICP_VALUE_MAX * 2 + 1], *colon;
-    size_t             len;
     unsigned           i;
+    const char        *colon;
+    icp_assignment_t  *a;
 
     if (nlen != 1) {
         return 0;
@@ -273,21 +295,17 @@ icp_context_pair(void *data, const char *name, size_t nlen,
     }
 
     if (name[0] == 'a' && ctx->nassign < ICP_CONTEXT_ASSIGN_MAX) {
-        len = icp_query_decode(buf, sizeof(buf), value, vlen);
-        colon = memchr(buf, ':', len);
-
-        if (colon == NULL
-            || (size_t) (colon - buf) >= ICP_VALUE_MAX
-            || len - (colon - buf) - 1 >= ICP_VALUE_MAX)
-        {
+        colon = memchr(value, ':', vlen);
+        if (colon == NULL) {
             return 0;
         }
 
         a = &ctx->assign[ctx->nassign++];
-        a->experiment_len = colon - buf;
-        memcpy(a->experiment, buf, a->experiment_len);
-        a->variant_len = len - a->experiment_len - 1;
-        memcpy(a->variant, colon + 1, a->variant_len);
+        a->experiment_len = icp_query_decode(a->experiment, ICP_VALUE_MAX,
+                                             value, colon - value);
+        a->variant_len = icp_query_decode(a->variant, ICP_VALUE_MAX,
+                                          colon + 1,
+                                          vlen - (colon - value) - 1);
     }
 
     return 0;

@@ -159,14 +159,16 @@ test_errors(void **state)
 {
     static const want_t  w1[] = {
         { LFR_TOK_WORD, "a", 1, 1 },
-        { LFR_TOK_ERROR, "unterminated string", 2, 3 },
+        { LFR_TOK_ERROR, "unterminated string: expected a closing \"",
+          2, 3 },
     };
     static const want_t  w2[] = {
         { LFR_TOK_WORD, "a", 1, 1 },
         { LFR_TOK_ERROR, "unexpected control character", 1, 3 },
     };
     static const want_t  w3[] = {
-        { LFR_TOK_ERROR, "unterminated string", 1, 1 },
+        { LFR_TOK_ERROR, "unterminated string: expected a closing '",
+          1, 1 },
     };
 
     (void) state;

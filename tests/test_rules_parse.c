@@ -106,7 +106,7 @@ static const struct {
     { "persona p {\n"
       "    utm_term ~* \"devops;\n"
       "}\n",
-      "2:17: error: unterminated string\n" },
+      "2:17: error: unterminated string: expected a closing \"\n" },
 
     /* control char */
     { "icp a {\n"
