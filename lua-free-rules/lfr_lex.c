@@ -87,7 +87,8 @@ lfr_lex_string(lfr_lexer_t *lx, lfr_token_t *tok)
 
     if (p == lx->end) {
         tok->type = LFR_TOK_ERROR;
-        tok->data = "unterminated string";
+        tok->data = q == '"' ? "unterminated string: expected a closing \""
+                             : "unterminated string: expected a closing '";
         return;
     }
 

@@ -18,3 +18,41 @@ $(BUILD)/bin/icp-rules: lua-free-rules/cli/icp-rules.c $(LFR_LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LFR_LIB) $(LFR_LIBS) $(ALL_LDFLAGS)
 
 TOOLS += $(BUILD)/bin/icp-rules
+
+
+# The README's case table, the example files and the broken ones: the
+# lead wires this into `make test`.
+.PHONY: check-rules-cases fuzz-rules bench-rules
+
+check-rules-cases: $(BUILD)/bin/icp-rules
+	sh tests/rules-cases.sh $(BUILD)/bin/icp-rules
+
+
+# libFuzzer on the compiler and evaluator, built from the library sources
+# with clang's fuzzer and sanitizers; new inputs go to build/fuzz/corpus,
+# crashes to tests/fuzz/ (ignored by git until they become unit tests).
+FUZZ_TIME ?= 60
+FUZZ_DIR  := $(BUILD)/fuzz
+FUZZ_DICT := $(FUZZ_DIR)/rules.dict
+FUZZ_WORDS := icp exclude persona route experiment variant weight \
+              threshold in not has exists missing '==' '!=' '<' '<=' \
+              '>' '>=' '~' '~*' '!~' '!~*' .. utm_source utm_campaign utm_term employees \
+              revenue industry country title firmo. contact. '$$host' \
+              visits click_id none excluded '*' 1K 1.5M '{' '}' '(' ')' ';'
+
+$(FUZZ_DIR)/fuzz_rules: tests/fuzz/fuzz_rules.c $(LFR_SRCS) \
+                        lua-free-rules/*.h
+	@mkdir -p $(dir $@)
+	clang -std=c99 -D_DEFAULT_SOURCE -g -O1 -Ilua-free-rules \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	    -o $@ $< $(LFR_SRCS) $(LFR_LIBS)
+
+$(FUZZ_DICT):
+	@mkdir -p $(dir $@)
+	for w in $(FUZZ_WORDS); do printf '"%s"\n' "$$w"; done > $@
+
+fuzz-rules: $(FUZZ_DIR)/fuzz_rules $(FUZZ_DICT)
+	@mkdir -p $(FUZZ_DIR)/corpus
+	$(FUZZ_DIR)/fuzz_rules -max_total_time=$(FUZZ_TIME) -max_len=4096 \
+	    -timeout=10 -dict=$(FUZZ_DICT) -artifact_prefix=tests/fuzz/ \
+	    $(FUZZ_DIR)/corpus tests/fuzz/corpus/rules examples/rules
