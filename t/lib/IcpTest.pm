@@ -61,6 +61,8 @@ sub new {
     return $self;
 }
 
+sub abs_root { $ROOT }
+
 sub tmp   { $_[0]{tmp} }
 sub port  { $_[0]{port} }
 sub redis { $_[0]{redis} }
