@@ -448,6 +448,7 @@ test_values(void **state)
     expect_cell(LOAD_VAL_COUNTRY, " united states ", "US");
     expect_cell(LOAD_VAL_COUNTRY, "United Kingdom", "GB");
     expect_cell(LOAD_VAL_COUNTRY, "Deutschland", "DE");
+    expect_cell(LOAD_VAL_COUNTRY, "uk", "GB");
     expect_cell(LOAD_VAL_COUNTRY, "DE", "DE");
     expect_cell(LOAD_VAL_COUNTRY, "Atlantis", "Atlantis");
 }

@@ -346,7 +346,10 @@ load_value(const load_col_t *col, char *value, size_t *len)
 
     case LOAD_VAL_COUNTRY:
         for (i = 0; load_countries[i].name != NULL; i++) {
-            if (strcasecmp(value, load_countries[i].name) == 0) {
+            /* the first letters first: this runs for every row */
+            if (toupper((unsigned char) value[0]) == load_countries[i].name[0]
+                && strcasecmp(value, load_countries[i].name) == 0)
+            {
                 *len = 2;
                 memcpy(value, load_countries[i].code, 3);
                 break;

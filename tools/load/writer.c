@@ -1,11 +1,13 @@
 /*
  * icp-load output: Redis through hiredis's synchronous API, pipelined.
  *
- * Commands are appended to hiredis's output buffer and sent a batch of
- * LOAD_BATCH at a time.  Once a batch is sent, the replies to the batch
- * before it are read: Redis works on one batch while the loader parses the
- * next, and neither waits for a round trip per command.  Every reply is
- * checked; an error reply names the CSV line of its command.
+ * Commands are encoded here, a batch of LOAD_BATCH into one buffer that
+ * goes to hiredis's output buffer in one piece (hiredis's own per-command
+ * formatting was a quarter of the loader's time).  Once a batch is sent,
+ * the replies to the batch before it are read: Redis works on one batch
+ * while the loader parses the next, and neither waits for a round trip
+ * per command.  Every reply is checked; an error reply names the CSV line
+ * of its command.
  */
 
 #include <stdlib.h>
@@ -31,6 +33,9 @@ struct load_writer_s {
     size_t          first;                  /* its first unanswered one */
     size_t          sent;                   /* commands sent, unanswered */
     size_t          batch;                  /* commands not yet sent */
+    char           *buf;                    /* and their encoding */
+    size_t          len;
+    size_t          cap;
     unsigned long   errors;
     char            error[256];
 };
@@ -259,10 +264,92 @@ load_read_replies(load_writer_t *w, size_t n)
 }
 
 
+static char *
+load_decimal(char *p, size_t n)
+{
+    char   digits[24];
+    size_t i;
+
+    i = sizeof(digits);
+
+    do {
+        digits[--i] = '0' + n % 10;
+        n /= 10;
+    } while (n != 0);
+
+    memcpy(p, digits + i, sizeof(digits) - i);
+
+    return p + sizeof(digits) - i;
+}
+
+
+/* Appends a command in the Redis protocol: "*ARGC", then "$LEN" ARG each. */
+static int
+load_encode(load_writer_t *w, int argc, const char **argv,
+    const size_t *argvlen)
+{
+    int      i;
+    char    *p, *buf;
+    size_t   need, cap;
+
+    need = 24;
+    for (i = 0; i < argc; i++) {
+        need += 24 + argvlen[i];
+    }
+
+    if (w->len + need > w->cap) {
+        cap = w->cap ? w->cap : 65536;
+        while (cap < w->len + need) {
+            cap *= 2;
+        }
+
+        buf = realloc(w->buf, cap);
+        if (buf == NULL) {
+            snprintf(w->error, sizeof(w->error), "out of memory");
+            return -1;
+        }
+
+        w->buf = buf;
+        w->cap = cap;
+    }
+
+    p = w->buf + w->len;
+
+    *p++ = '*';
+    p = load_decimal(p, argc);
+    *p++ = '\r';
+    *p++ = '\n';
+
+    for (i = 0; i < argc; i++) {
+        *p++ = '$';
+        p = load_decimal(p, argvlen[i]);
+        *p++ = '\r';
+        *p++ = '\n';
+        memcpy(p, argv[i], argvlen[i]);
+        p += argvlen[i];
+        *p++ = '\r';
+        *p++ = '\n';
+    }
+
+    w->len = p - w->buf;
+
+    return 0;
+}
+
+
 static int
 load_send_batch(load_writer_t *w)
 {
     int  done;
+
+    if (w->len > 0
+        && redisAppendFormattedCommand(w->ctx, w->buf, w->len) != REDIS_OK)
+    {
+        snprintf(w->error, sizeof(w->error), "redis: %s", w->ctx->errstr);
+        return -1;
+    }
+
+    w->len = 0;
 
     do {
         if (redisBufferWrite(w->ctx, &done) != REDIS_OK) {
@@ -298,8 +385,7 @@ load_writer_cmd(load_writer_t *w, unsigned long line, int argc,
         return 0;
     }
 
-    if (redisAppendCommandArgv(w->ctx, argc, argv, argvlen) != REDIS_OK) {
-        snprintf(w->error, sizeof(w->error), "redis: %s", w->ctx->errstr);
+    if (load_encode(w, argc, argv, argvlen) != 0) {
         return -1;
     }
 
@@ -358,5 +444,6 @@ load_writer_free(load_writer_t *w)
         redisFree(w->ctx);
     }
 
+    free(w->buf);
     free(w);
 }
