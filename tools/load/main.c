@@ -234,15 +234,17 @@ load_now(void)
 }
 
 
+/* "sent" when the connection failed: not every write was confirmed */
 static void
 load_summary(const load_opts_t *o, const load_rows_t *rows,
     unsigned long read, unsigned long skipped, unsigned long errors,
-    double secs)
+    double secs, int failed)
 {
     fprintf(stderr, "icp-load: %s: %lu rows read, %lu skipped; keys %s: "
             "%lu ip, %lu net, %lu domain, %lu contact; %lu redis errors; "
             "%.2f s, %.0f rows/s\n",
-            o->file, read, skipped, o->dry_run ? "to write" : "written",
+            o->file, read, skipped,
+            o->dry_run ? "to write" : failed ? "sent" : "written",
             rows->keys[LOAD_KEY_IP], rows->keys[LOAD_KEY_NET],
             rows->keys[LOAD_KEY_DOMAIN], rows->keys[LOAD_KEY_CONTACT],
             errors, secs, secs > 0 ? read / secs : 0.0);
@@ -250,12 +252,12 @@ load_summary(const load_opts_t *o, const load_rows_t *rows,
 
 
 /*
- * Reads the data rows.  Returns 0 at the end of the input, -1 when it
- * stopped early: on a fatal error (already reported) or under --strict.
+ * Reads the data rows.  Returns 0 at the end of the input, 1 when it
+ * stopped at a bad row under --strict, -1 on a fatal error (reported).
  */
 static int
 load_rows(const load_opts_t *o, csv_t *csv, load_rows_t *rows,
-    load_writer_t *w, unsigned long *read, unsigned long *skipped)
+    unsigned long *read, unsigned long *skipped)
 {
     size_t          n;
     csv_rc_t        rc;
@@ -275,44 +277,30 @@ load_rows(const load_opts_t *o, csv_t *csv, load_rows_t *rows,
             return -1;
         }
 
-        (*read)++;
+        row = (rc == CSV_BAD) ? LOAD_ROW_BAD
+                              : load_row(rows, csv_line(csv), fields, n);
 
-        if (rc == CSV_BAD) {
-            fprintf(stderr, "%s:%lu: %s\n", o->file, csv_line(csv),
-                    csv_error(csv));
-            row = LOAD_ROW_BAD;
-
-        } else {
-            row = load_row(rows, csv_line(csv), fields, n);
-
-            if (row == LOAD_ROW_BAD) {
-                fprintf(stderr, "%s:%lu: %s\n", o->file, csv_line(csv),
-                        rows->error);
-            }
+        if (row == LOAD_ROW_BLANK) {
+            continue;
         }
 
-        switch (row) {
-        case LOAD_ROW_BLANK:
-            (*read)--;
-            break;
+        (*read)++;
 
-        case LOAD_ROW_BAD:
+        if (row == LOAD_ROW_FAIL) {
+            fprintf(stderr, "icp-load: %s\n", rows->error);
+            return -1;
+        }
+
+        if (row == LOAD_ROW_BAD) {
+            fprintf(stderr, "%s:%lu: %s\n", o->file, csv_line(csv),
+                    rc == CSV_BAD ? csv_error(csv) : rows->error);
             (*skipped)++;
 
             if (o->strict) {
                 fprintf(stderr, "icp-load: stopped at the first bad row "
                         "(--strict); the rows before it are loaded\n");
-                return -1;
+                return 1;
             }
-            break;
-
-        case LOAD_ROW_FAIL:
-            fprintf(stderr, "icp-load: %s\n",
-                    rows->error[0] ? rows->error : load_writer_error(w));
-            return -1;
-
-        default:
-            break;
         }
     }
 }
@@ -390,17 +378,17 @@ main(int argc, char **argv)
     skipped = 0;
     start = load_now();
 
-    rc = load_rows(&o, csv, &rows, w, &read, &skipped);
+    rc = load_rows(&o, csv, &rows, &read, &skipped);
 
     /* under --strict too: what was sent before the bad row is kept */
-    if (load_writer_flush(w) != 0) {
+    if (rc >= 0 && load_writer_flush(w) != 0) {
         fprintf(stderr, "icp-load: %s\n", o.dry_run ? "write error"
                                                     : load_writer_error(w));
         rc = -1;
     }
 
     load_summary(&o, &rows, read, skipped, load_writer_errors(w),
-                 load_now() - start);
+                 load_now() - start, rc < 0);
 
     rc = (rc == 0 && load_writer_errors(w) == 0) ? 0 : 1;
 

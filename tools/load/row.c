@@ -109,7 +109,7 @@ load_emit(load_rows_t *rows, unsigned long line, load_key_t kind,
     if (load_writer_cmd(rows->writer, line, argc, rows->argv, rows->argvlen)
         != 0)
     {
-        return LOAD_ROW_FAIL;
+        goto failed;
     }
 
     rows->keys[kind]++;
@@ -126,10 +126,17 @@ load_emit(load_rows_t *rows, unsigned long line, load_key_t kind,
     argvlen[2] = strlen(rows->ttl);
 
     if (load_writer_cmd(rows->writer, line, 3, argv, argvlen) != 0) {
-        return LOAD_ROW_FAIL;
+        goto failed;
     }
 
     return LOAD_ROW_OK;
+
+failed:
+
+    snprintf(rows->error, sizeof(rows->error), "%s",
+             load_writer_error(rows->writer));
+
+    return LOAD_ROW_FAIL;
 }
 
 

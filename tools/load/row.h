@@ -25,8 +25,8 @@ typedef enum {
 typedef enum {
     LOAD_ROW_OK = 0,
     LOAD_ROW_BLANK,         /* an empty line: skipped, not an error */
-    LOAD_ROW_BAD,           /* nothing written; the error field says why */
-    LOAD_ROW_FAIL           /* the writer failed: stop */
+    LOAD_ROW_BAD,           /* nothing written */
+    LOAD_ROW_FAIL           /* out of memory or the writer failed: stop */
 } load_row_rc_t;
 
 
@@ -43,7 +43,7 @@ typedef struct {
     size_t                key_cap;
 
     unsigned long         keys[LOAD_KEY_KINDS];   /* HSETs issued */
-    char                  error[256];
+    char                  error[256];   /* why a row was BAD or FAIL */
 } load_rows_t;
 
 
