@@ -23,16 +23,16 @@
 
 
 typedef struct {
-    const char      *redis;
-    int              db;
-    const char      *password;
-    const char      *prefix;
-    const char      *ttl;
-    load_map_t      *maps;
-    const load_map_t *preset;
-    int              dry_run;
-    int              strict;
-    const char      *file;
+    const char         *redis;
+    int                 db;
+    const char         *password;
+    const char         *prefix;
+    const char         *ttl;
+    load_map_t         *maps;
+    const load_map_t   *preset;
+    int                 dry_run;
+    int                 strict;
+    const char         *file;
 } load_opts_t;
 
 
@@ -106,9 +106,9 @@ load_parse_ttl(const char *text, char *out, size_t size)
 static int
 load_parse_args(load_opts_t *o, int argc, char **argv, char *ttl, size_t size)
 {
-    int          c, nmaps;
-    char        *eq, *end;
-    long         db;
+    int    c, nmaps;
+    char  *eq, *end;
+    long   db;
 
     static const struct option  options[] = {
         { "redis", required_argument, NULL, 'r' },
@@ -324,6 +324,7 @@ main(int argc, char **argv)
     load_writer_t  *w;
 
     if (load_parse_args(&o, argc, argv, ttl, sizeof(ttl)) != 0) {
+        free(o.maps);
         return 2;
     }
 

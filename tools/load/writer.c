@@ -267,8 +267,8 @@ load_read_replies(load_writer_t *w, size_t n)
 static char *
 load_decimal(char *p, size_t n)
 {
-    char   digits[24];
-    size_t i;
+    char    digits[24];
+    size_t  i;
 
     i = sizeof(digits);
 
