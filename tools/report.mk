@@ -33,7 +33,8 @@ FUZZ_REPORT := build/fuzz/fuzz_report_line
 $(FUZZ_REPORT): tests/fuzz/fuzz_report_line.c tools/report/line.c \
                 tools/report/line.h lua-free-rules/lfr.h
 	@mkdir -p $(dir $@) build/fuzz/corpus-report
-	$(FUZZ_CC) -std=c99 -D_DEFAULT_SOURCE -g -O1 -Ilua-free-rules -Itools \
+	$(FUZZ_CC) -std=c99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g -O1 \
+	    -Ilua-free-rules -Itools \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	    -o $@ tests/fuzz/fuzz_report_line.c tools/report/line.c
 

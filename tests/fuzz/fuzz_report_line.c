@@ -14,6 +14,22 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 
+/* A slice must lie in the line and hold no NUL (interning relies on it). */
+static void
+check(const lfr_str_t *s, const char *line, size_t size)
+{
+    if (s->data == NULL) {
+        return;
+    }
+
+    if (s->data < line || s->data + s->len > line + size
+        || memchr(s->data, '\0', s->len) != NULL)
+    {
+        abort();
+    }
+}
+
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -30,17 +46,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(line, data, size);
 
     if (rpt_parse_line(line, size, &rec) == 0) {
-        /* every slice handed out must lie inside the line */
-        if (rec.vid.data) {
-            for (i = 0; i < rec.vid.len; i++) {
-                if (rec.vid.data[i] == '\0') {
-                    abort();
-                }
-            }
-        }
-
         if (rec.nweights > RPT_MAX_WEIGHTS || rec.nassign > RPT_MAX_ASSIGN) {
             abort();
+        }
+
+        check(&rec.ts, line, size);
+        check(&rec.vid, line, size);
+        check(&rec.seg, line, size);
+        check(&rec.per, line, size);
+        check(&rec.exp, line, size);
+        check(&rec.var, line, size);
+        check(&rec.goal, line, size);
+
+        for (i = 0; i < rec.nweights; i++) {
+            check(&rec.weights[i].name, line, size);
+        }
+
+        for (i = 0; i < rec.nassign; i++) {
+            check(&rec.assign[i].exp, line, size);
+            check(&rec.assign[i].var, line, size);
         }
     }
 

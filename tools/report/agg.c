@@ -56,8 +56,8 @@ rpt_new(const rpt_filter_t *filter)
     r->filter = *filter;
     r->result.filter = *filter;
 
-    if (rpt_intern_init(&r->names) != 0 || rpt_intern_init(&r->vids) != 0
-        || rpt_map_init(&r->visit_of) != 0 || rpt_map_init(&r->arm_of) != 0
+    if (rpt_intern_init(&r->names) != 0 || rpt_visits_init(&r->visits) != 0
+        || rpt_map_init(&r->arm_of) != 0
         || rpt_map_init(&r->converted) != 0)
     {
         rpt_free(r);
@@ -108,12 +108,10 @@ rpt_free(rpt_t *r)
     free(r->exps);
     free(r->exp_of_name);
     free(r->arms);
-    free(r->visits);
-    rpt_map_free(&r->visit_of);
+    rpt_visits_free(&r->visits);
     rpt_map_free(&r->arm_of);
     rpt_map_free(&r->converted);
     rpt_intern_free(&r->names);
-    rpt_intern_free(&r->vids);
     free(r);
 }
 
@@ -325,7 +323,7 @@ rpt_weights(rpt_t *r, rpt_exp_t *e, const rpt_rec_t *rec, uint64_t ts)
 static int
 rpt_exposure(rpt_t *r, const rpt_rec_t *rec)
 {
-    uint32_t      exp, var, arm, vid, v;
+    uint32_t      exp, var, arm;
     uint64_t      ts;
     rpt_exp_t    *e;
     rpt_visit_t  *visit;
@@ -350,9 +348,8 @@ rpt_exposure(rpt_t *r, const rpt_rec_t *rec)
 
     exp = rpt_name(r, &rec->exp);
     var = rpt_name(r, &rec->var);
-    vid = rpt_intern(&r->vids, rec->vid.data, rec->vid.len);
 
-    if (exp == RPT_NO_ID || var == RPT_NO_ID || vid == RPT_NO_ID) {
+    if (exp == RPT_NO_ID || var == RPT_NO_ID) {
         return -1;
     }
 
@@ -366,15 +363,17 @@ rpt_exposure(rpt_t *r, const rpt_rec_t *rec)
 
     r->arms[arm].exposed = 1;
 
-    v = rpt_map_put(&r->visit_of, rpt_key(exp, vid), r->nvisits);
+    visit = rpt_visits_get(&r->visits, exp,
+                           rpt_vid_hash(rec->vid.data, rec->vid.len));
 
-    if (v == RPT_NO_ID) {
+    if (visit == NULL) {
         return -1;
     }
 
-    if (v < r->nvisits) {
-        visit = &r->visits[v];
+    if (visit->arm == RPT_VISIT_NEW) {
+        visit->arm = arm;
 
+    } else {
         if (visit->arm != arm) {
             visit->multi = 1;
         }
@@ -383,19 +382,6 @@ rpt_exposure(rpt_t *r, const rpt_rec_t *rec)
         if (ts >= visit->ts) {
             return 0;
         }
-
-    } else {
-        if (rpt_reserve((void **) &r->visits, &r->cap_visits, r->nvisits,
-                        sizeof(rpt_visit_t))
-            != 0)
-        {
-            return -1;
-        }
-
-        visit = &r->visits[r->nvisits++];
-        visit->arm = arm;
-        visit->vid = vid;
-        visit->multi = 0;
     }
 
     visit->ts = ts;
@@ -410,7 +396,8 @@ static int
 rpt_conversion(rpt_t *r, const rpt_rec_t *rec)
 {
     size_t    i;
-    uint32_t  vid, exp, var, arm;
+    uint32_t  exp, var, arm;
+    uint64_t  vid;
 
     if (r->filter.goal && !rpt_is_str(&rec->goal, r->filter.goal)) {
         r->result.counts.other_goal++;
@@ -429,11 +416,7 @@ rpt_conversion(rpt_t *r, const rpt_rec_t *rec)
 
     r->result.counts.conversions++;
 
-    vid = rpt_intern(&r->vids, rec->vid.data, rec->vid.len);
-
-    if (vid == RPT_NO_ID) {
-        return -1;
-    }
+    vid = rpt_vid_hash(rec->vid.data, rec->vid.len);
 
     for (i = 0; i < rec->nassign; i++) {
         if (r->filter.experiment
@@ -452,7 +435,8 @@ rpt_conversion(rpt_t *r, const rpt_rec_t *rec)
         arm = rpt_arm(r, exp, var);
 
         if (arm == RPT_NO_ID
-            || rpt_map_put(&r->converted, rpt_key(arm, vid), 1) == RPT_NO_ID)
+            || rpt_map_put(&r->converted, rpt_conv_key(arm, vid), 1)
+               == RPT_NO_ID)
         {
             return -1;
         }

@@ -8,17 +8,7 @@
 
 #include "report/map.h"
 #include "report/report.h"
-
-
-/* One visitor of one experiment. */
-typedef struct {
-    uint32_t     arm;           /* of the first exposure read */
-    uint32_t     vid;
-    uint32_t     seg;           /* of the earliest exposure */
-    uint32_t     per;
-    uint64_t     ts;            /* rpt_ts_key() of the earliest exposure */
-    unsigned     multi;         /* exposed to another arm as well */
-} rpt_visit_t;
+#include "report/visits.h"
 
 
 typedef struct {
@@ -43,13 +33,9 @@ struct rpt_s {
     rpt_filter_t       filter;
     rpt_result_t       result;
     rpt_intern_t       names;
-    rpt_intern_t       vids;
-    rpt_map_t          visit_of;        /* (exp name, vid) -> visit */
+    rpt_visits_t       visits;
     rpt_map_t          arm_of;          /* (exp name, var name) -> arm */
-    rpt_map_t          converted;       /* (arm, vid) -> 1 */
-    rpt_visit_t       *visits;
-    size_t             nvisits;
-    size_t             cap_visits;
+    rpt_map_t          converted;       /* rpt_conv_key() -> 1 */
     rpt_arm_t         *arms;
     size_t             cap_arms;
     rpt_exp_t         *exps;
@@ -58,6 +44,11 @@ struct rpt_s {
     uint32_t          *exp_of_name;     /* name id -> exps index */
     size_t             cap_exp_of_name;
 };
+
+
+/* The key of "vid converted in arm"; collisions as rare as of vids. */
+#define rpt_conv_key(arm, vid)                                               \
+    ((vid) ^ ((uint64_t) (arm) + 1) * 0x9e3779b97f4a7c15ULL)
 
 
 /* Grows *arr (of elements of size bytes) so that index n fits. */

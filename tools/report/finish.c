@@ -126,8 +126,13 @@ rpt_count_visits(rpt_t *r)
     rpt_experiment_t  *ex;
     rpt_row_t         *seg, *per;
 
-    for (i = 0; i < r->nvisits; i++) {
-        v = &r->visits[i];
+    for (i = 0; i <= r->visits.mask; i++) {
+        v = &r->visits.slots[i];
+
+        if (v->exp == 0) {
+            continue;
+        }
+
         a = &r->arms[v->arm];
         ex = &r->result.experiments[r->exp_of_name[a->exp]];
 
@@ -136,7 +141,7 @@ rpt_count_visits(rpt_t *r)
             continue;
         }
 
-        conv = rpt_map_find(&r->converted, rpt_key(v->arm, v->vid))
+        conv = rpt_map_find(&r->converted, rpt_conv_key(v->arm, v->vid))
                != RPT_NO_ID;
 
         ex->variants[a->variant].exposed++;

@@ -1,6 +1,6 @@
 /*
- * icp-report: string interning.  Every distinct name or visitor id gets a
- * small dense id, so the tables of the report are keyed by integers.
+ * icp-report: string interning.  Every distinct name (experiment, variant,
+ * segment, persona) gets a small dense id, so tables are keyed by integers.
  */
 
 #ifndef RPT_INTERN_H

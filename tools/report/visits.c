@@ -1,0 +1,122 @@
+/*
+ * icp-report: open-addressing table of (experiment, visitor) records.
+ *
+ * The key is already a hash (of the visitor id) mixed with the experiment
+ * id, so its low bits index the table directly; linear probing at most
+ * half full.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <lfr.h>
+
+#include "report/visits.h"
+
+
+#define RPT_MIX  0x9e3779b97f4a7c15ULL
+
+
+uint64_t
+rpt_vid_hash(const char *vid, size_t len)
+{
+    /* two seeds of MurmurHash3_x86_32 make the 64 bits */
+    return (uint64_t) lfr_murmur3_32(vid, len, 0) << 32
+           | lfr_murmur3_32(vid, len, 0x5bd1e995);
+}
+
+
+int
+rpt_visits_init(rpt_visits_t *t)
+{
+    t->mask = 1023;
+    t->n = 0;
+    t->slots = calloc(t->mask + 1, sizeof(rpt_visit_t));
+
+    return t->slots ? 0 : -1;
+}
+
+
+void
+rpt_visits_free(rpt_visits_t *t)
+{
+    free(t->slots);
+    t->slots = NULL;
+}
+
+
+static size_t
+rpt_visits_slot(const rpt_visit_t *slots, size_t mask, uint32_t exp,
+    uint64_t vid)
+{
+    size_t  i;
+
+    for (i = (vid ^ exp * RPT_MIX) & mask;
+         slots[i].exp != 0 && (slots[i].exp != exp || slots[i].vid != vid);
+         i = (i + 1) & mask)
+    {
+        /* linear probing */
+    }
+
+    return i;
+}
+
+
+static int
+rpt_visits_grow(rpt_visits_t *t)
+{
+    rpt_visit_t  *slots;
+    size_t        i, mask;
+
+    mask = t->mask * 2 + 1;
+    slots = calloc(mask + 1, sizeof(rpt_visit_t));
+
+    if (slots == NULL) {
+        return -1;
+    }
+
+    for (i = 0; i <= t->mask; i++) {
+        if (t->slots[i].exp != 0) {
+            slots[rpt_visits_slot(slots, mask, t->slots[i].exp,
+                                  t->slots[i].vid)] = t->slots[i];
+        }
+    }
+
+    free(t->slots);
+    t->slots = slots;
+    t->mask = mask;
+
+    return 0;
+}
+
+
+rpt_visit_t *
+rpt_visits_get(rpt_visits_t *t, uint32_t exp, uint64_t vid)
+{
+    size_t        i;
+    rpt_visit_t  *v;
+
+    exp++;
+    i = rpt_visits_slot(t->slots, t->mask, exp, vid);
+
+    if (t->slots[i].exp != 0) {
+        return &t->slots[i];
+    }
+
+    if ((t->n + 1) * 2 > t->mask + 1) {
+        if (rpt_visits_grow(t) != 0) {
+            return NULL;
+        }
+
+        i = rpt_visits_slot(t->slots, t->mask, exp, vid);
+    }
+
+    t->n++;
+    v = &t->slots[i];
+    memset(v, 0, sizeof(rpt_visit_t));
+    v->exp = exp;
+    v->vid = vid;
+    v->arm = RPT_VISIT_NEW;
+
+    return v;
+}
