@@ -53,7 +53,9 @@ test_ip(void **state)
     expect_ip("2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1");
     expect_ip("2001:DB8::ABCD", "2001:db8::abcd");
     expect_ip("::", "::");
-    expect_ip("::ffff:192.0.2.1", "::ffff:192.0.2.1");
+    expect_ip("::ffff:192.0.2.1", "192.0.2.1");
+    expect_ip("::ffff:c000:201", "192.0.2.1");
+    expect_ip("64:ff9b::c000:201", "64:ff9b::c000:201");
 
     expect_bad_ip("192.0.2.256");
     expect_bad_ip("192.0.2");
@@ -222,6 +224,32 @@ test_domain(void **state)
     expect_bad_domain("https://");
     expect_bad_domain(".acme.io");
     expect_bad_domain("acme@io");
+}
+
+
+static void
+test_domain_length(void **state)
+{
+    char    buf[300];
+    size_t  len;
+
+    (void) state;
+
+    memset(buf, 'a', sizeof(buf));
+    memcpy(buf + 249, ".io", 3);
+    buf[252] = '\0';
+    len = 252;
+    assert_null(load_domain(buf, &len));
+
+    buf[252] = 'o';
+    buf[253] = '\0';
+    len = 253;
+    assert_null(load_domain(buf, &len));
+
+    buf[253] = 'o';
+    buf[254] = '\0';
+    len = 254;
+    assert_non_null(load_domain(buf, &len));
 }
 
 
@@ -462,6 +490,7 @@ main(void)
         cmocka_unit_test(test_cidr_v4),
         cmocka_unit_test(test_cidr_v6),
         cmocka_unit_test(test_domain),
+        cmocka_unit_test(test_domain_length),
         cmocka_unit_test(test_presets),
         cmocka_unit_test(test_field_name),
         cmocka_unit_test(test_schema),

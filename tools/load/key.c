@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "key.h"
@@ -38,6 +39,14 @@ load_ip(const char *text, char *out, size_t size)
 
     if (load_addr_parse(text, &family, addr) != 0) {
         return "not an IPv4 or IPv6 address";
+    }
+
+    /* the module looks an IPv4-mapped visitor up by its IPv4 address */
+    if (family == AF_INET6
+        && IN6_IS_ADDR_V4MAPPED((const struct in6_addr *) addr))
+    {
+        memmove(addr, addr + 12, 4);
+        family = AF_INET;
     }
 
     if (inet_ntop(family, addr, out, size) == NULL) {
@@ -198,6 +207,10 @@ load_domain(char *value, size_t *len)
 
     if (start == end || *start == '.') {
         return "not a domain name";
+    }
+
+    if (end - start > LOAD_DOMAIN_MAX) {
+        return "longer than a domain name can be (253)";
     }
 
     *len = end - start;

@@ -13,6 +13,9 @@
 /* "ffff:...:ffff/128" and a NUL */
 #define LOAD_NET_LEN    (46 + 4 + 1)
 
+/* the longest name DNS allows */
+#define LOAD_DOMAIN_MAX  253
+
 /* a cidr that would expand to more keys than this is refused */
 #define LOAD_NET_MAX_KEYS  65536
 
@@ -36,7 +39,10 @@ typedef struct {
  * value; the messages are constant strings.
  */
 
-/* out gets the address in RFC 5952 form; size >= LOAD_NET_LEN */
+/*
+ * out gets the address in RFC 5952 form, an IPv4-mapped IPv6 address as
+ * its IPv4 address; size >= LOAD_NET_LEN.
+ */
 const char *load_ip(const char *text, char *out, size_t size);
 
 const char *load_net_parse(load_net_t *net, const char *text);
