@@ -160,7 +160,7 @@ rpt_html_chart(FILE *out, const rpt_experiment_t *ex)
     double                max, step, t, x0, w, scale, y, lo, hi;
     const rpt_variant_t  *v;
     char                  b[3][RPT_FMT_SIZE];
-    int                   height;
+    int                   height, decimals;
 
     max = 0;
 
@@ -178,6 +178,7 @@ rpt_html_chart(FILE *out, const rpt_experiment_t *ex)
 
     step = rpt_axis_step(max);
     max = ceil(max / step) * step;
+    decimals = step >= 0.01 ? 0 : (step >= 0.001 ? 1 : 2);
     x0 = RPT_SVG_LABEL;
     w = RPT_SVG_W - RPT_SVG_LABEL - RPT_SVG_VALUE;
     scale = w / max;
@@ -194,19 +195,30 @@ rpt_html_chart(FILE *out, const rpt_experiment_t *ex)
                 "stroke=\"#e4e7eb\"/>\n", x0 + t * scale, RPT_SVG_TOP / 2,
                 x0 + t * scale, height - RPT_SVG_AXIS + 4);
         fprintf(out, "<text class=\"tick\" x=\"%.1f\" y=\"%d\" "
-                "text-anchor=\"middle\">%s</text>\n", x0 + t * scale,
-                height - 8, rpt_fmt_rate(b[0], t));
+                "text-anchor=\"middle\">%.*f%%</text>\n", x0 + t * scale,
+                height - 8, decimals, t * 100);
     }
 
     for (i = 0; i < ex->nvariants; i++) {
         v = &ex->variants[i];
         y = RPT_SVG_TOP + i * (RPT_SVG_BAR + RPT_SVG_GAP);
 
+        /* the control's name sits higher, "control" written under it */
         fprintf(out, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" "
                 "font-weight=\"600\">", RPT_SVG_LABEL - 12,
-                y + RPT_SVG_BAR / 2 + 5);
+                y + ((i == 0 && !(v->name.len == 7
+                                  && memcmp(v->name.data, "control", 7) == 0))
+                     ? 12 : RPT_SVG_BAR / 2 + 5));
         rpt_html_name(out, &v->name);
         fputs("</text>\n", out);
+
+        if (i == 0 && !(v->name.len == 7
+                        && memcmp(v->name.data, "control", 7) == 0))
+        {
+            fprintf(out, "<text class=\"tick\" x=\"%d\" y=\"%.1f\" "
+                    "text-anchor=\"end\">control</text>\n",
+                    RPT_SVG_LABEL - 12, y + RPT_SVG_BAR - 1);
+        }
 
         if (isnan(v->rate)) {
             fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\">"
@@ -252,8 +264,6 @@ rpt_html_chart(FILE *out, const rpt_experiment_t *ex)
 static void
 rpt_html_srm(FILE *out, const rpt_experiment_t *ex)
 {
-    char  b[RPT_FMT_SIZE];
-
     if (isnan(ex->srm_p)) {
         fprintf(out, "<div class=\"srm na\">Sample ratio not checked: %s."
                 "</div>\n", ex->visitors ? "no weights in the log"
@@ -261,16 +271,15 @@ rpt_html_srm(FILE *out, const rpt_experiment_t *ex)
 
     } else if (ex->srm_p < RPT_SRM_ALPHA) {
         fprintf(out, "<div class=\"srm bad\">&#9888; SAMPLE RATIO MISMATCH "
-                "(chi-square %.2f, df %u, p %s). The visitors are not split "
+                "(chi-square %.2f, df %u, p = %.2g). The visitors are not split "
                 "as the weights say: find the cause (redirects, bots, "
                 "caching, a changed weight) before trusting this result."
-                "</div>\n", ex->srm_chi2, ex->srm_df,
-                rpt_fmt_p(b, ex->srm_p));
+                "</div>\n", ex->srm_chi2, ex->srm_df, ex->srm_p);
 
     } else {
         fprintf(out, "<div class=\"srm ok\">Sample ratio OK: the split "
-                "matches the weights (chi-square %.2f, df %u, p %s).</div>\n",
-                ex->srm_chi2, ex->srm_df, rpt_fmt_p(b, ex->srm_p));
+                "matches the weights (chi-square %.2f, df %u, p = %.2g).</div>\n",
+                ex->srm_chi2, ex->srm_df, ex->srm_p);
     }
 }
 
@@ -307,7 +316,8 @@ rpt_html_variants(FILE *out, const rpt_experiment_t *ex)
         }
 
         fprintf(out, "<td class=\"%s\">%s</td>",
-                v->lift >= 0 ? "up" : "down", rpt_fmt_lift(b[0], v->lift));
+                isnan(v->lift) ? "" : (v->lift >= 0 ? "up" : "down"),
+                rpt_fmt_lift(b[0], v->lift));
         fprintf(out, isnan(v->lift_lo) ? "<td>-</td>" : "<td>%s &ndash; %s"
                 "</td>", rpt_fmt_lift(b[0], v->lift_lo),
                 rpt_fmt_lift(b[1], v->lift_hi));

@@ -88,11 +88,14 @@ rpt_width(const char *s)
 }
 
 
-/* The first column is left-aligned, the others, numbers, right-aligned. */
+/*
+ * The first column is left-aligned, the others, numbers, right-aligned;
+ * empty cells that end a row are not padded, lines carry no trailing blanks.
+ */
 static void
 rpt_table_print(FILE *out, const rpt_table_t *t, const char *indent)
 {
-    size_t  i, c, w, pad, *widths;
+    size_t  i, c, w, pad, last, *widths;
 
     widths = calloc(t->ncols, sizeof(size_t));
 
@@ -108,14 +111,27 @@ rpt_table_print(FILE *out, const rpt_table_t *t, const char *indent)
         }
     }
 
+    last = 0;
+
     for (i = 0; i < t->ncells; i++) {
         c = i % t->ncols;
+
+        if (c == 0) {
+            /* the last non-empty cell of this row */
+            for (last = t->ncols - 1; last > 0; last--) {
+                if (i + last < t->ncells && t->cells[i + last][0] != '\0') {
+                    break;
+                }
+            }
+        }
+
         pad = widths[c] - rpt_width(t->cells[i]);
 
         if (c == 0) {
-            fprintf(out, "%s%s%*s", indent, t->cells[i], (int) pad, "");
+            fprintf(out, "%s%s%*s", indent, t->cells[i],
+                    last > 0 ? (int) pad : 0, "");
 
-        } else {
+        } else if (c <= last) {
             fprintf(out, "  %*s%s", (int) pad, "", t->cells[i]);
         }
 
@@ -232,8 +248,6 @@ rpt_text_variants(FILE *out, const rpt_experiment_t *ex)
 static void
 rpt_text_srm(FILE *out, const rpt_experiment_t *ex)
 {
-    char  b[RPT_FMT_SIZE];
-
     if (isnan(ex->srm_p)) {
         fprintf(out, "\n  Sample ratio: not checked (%s)\n",
                 ex->visitors ? "no weights in the log"
@@ -241,15 +255,15 @@ rpt_text_srm(FILE *out, const rpt_experiment_t *ex)
 
     } else if (ex->srm_p < RPT_SRM_ALPHA) {
         fprintf(out, "\n  *** SAMPLE RATIO MISMATCH *** chi-square %.2f, "
-                "df %u, p %s\n"
+                "df %u, p = %.2g\n"
                 "  The visitors are not split as the weights say: find the "
                 "cause\n  (redirects, bots, caching, a changed weight) "
                 "before trusting this result.\n",
-                ex->srm_chi2, ex->srm_df, rpt_fmt_p(b, ex->srm_p));
+                ex->srm_chi2, ex->srm_df, ex->srm_p);
 
     } else {
-        fprintf(out, "\n  Sample ratio: OK (chi-square %.2f, df %u, p %s)\n",
-                ex->srm_chi2, ex->srm_df, rpt_fmt_p(b, ex->srm_p));
+        fprintf(out, "\n  Sample ratio: OK (chi-square %.2f, df %u, "
+                "p = %.2g)\n", ex->srm_chi2, ex->srm_df, ex->srm_p);
     }
 }
 
