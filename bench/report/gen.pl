@@ -49,7 +49,7 @@ for (my $i = 0; $i < $lines; $i++) {
     $vid = '' if $r > 0.98 && $r <= 0.985;
 
     my $req = sprintf('%016x', $i * 11400714819323198485 % 18446744073709551615);
-    if (rand() < $e->{rates}[$k] * 3) {
+    if (rand() < $e->{rates}[$k] * 0.3) {
         print "{\"ts\":\"", ts($i), "\",\"type\":\"conversion\",\"req\":\"$req\",",
             "\"vid\":\"$vid\",\"ip\":\"203.0.113.", $v % 250, "\",",
             "\"goal\":\"", (rand() < 0.8 ? 'signup' : 'demo'), "\",",
