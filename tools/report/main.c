@@ -44,6 +44,8 @@ rpt_read(rpt_t *r, const char *path, char *buf)
     int          fd, errnum, rc;
     const char  *msg;
 
+    errno = 0;
+
     if (strcmp(path, "-") == 0) {
         fd = dup(STDIN_FILENO);
         f = (fd == -1) ? NULL : gzdopen(fd, "rb");
@@ -70,7 +72,7 @@ rpt_read(rpt_t *r, const char *path, char *buf)
         } else if (len == RPT_LINE_MAX - 1) {
             /* an overlong line: skip the rest of it, count it malformed */
             while (gzgets(f, buf, RPT_LINE_MAX) != NULL
-                   && buf[strlen(buf) - 1] != '\n')
+                   && strchr(buf, '\n') == NULL)
             {
                 /* draining */
             }
