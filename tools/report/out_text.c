@@ -33,7 +33,25 @@ rpt_table_free(rpt_table_t *t)
 }
 
 
-/* Copies s; control bytes become '?' so a name cannot drive the terminal. */
+/* Control bytes of names become '?': a name cannot drive the terminal. */
+static char
+rpt_clean(char ch)
+{
+    return ((unsigned char) ch < 0x20 || ch == 0x7f) ? '?' : ch;
+}
+
+
+static void
+rpt_put_name(FILE *out, const lfr_str_t *s)
+{
+    size_t  i;
+
+    for (i = 0; i < s->len; i++) {
+        fputc(rpt_clean(s->data[i]), out);
+    }
+}
+
+
 static void
 rpt_cell(rpt_table_t *t, const char *s, size_t len)
 {
@@ -59,7 +77,7 @@ rpt_cell(rpt_table_t *t, const char *s, size_t len)
     }
 
     for (i = 0; i < len; i++) {
-        copy[i] = ((unsigned char) s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
+        copy[i] = rpt_clean(s[i]);
     }
 
     copy[len] = '\0';
@@ -322,9 +340,9 @@ rpt_write_text(FILE *out, const rpt_result_t *res)
     for (i = 0; i < res->nexperiments; i++) {
         ex = &res->experiments[i];
 
-        fprintf(out, "\nExperiment %.*s: %s visitors\n\n",
-                (int) ex->name.len, ex->name.data,
-                rpt_fmt_count(b, ex->visitors));
+        fputs("\nExperiment ", out);
+        rpt_put_name(out, &ex->name);
+        fprintf(out, ": %s visitors\n\n", rpt_fmt_count(b, ex->visitors));
 
         rpt_text_variants(out, ex);
         rpt_text_srm(out, ex);
