@@ -119,6 +119,10 @@ test_text(void **state)
     /* a control byte in a name does not reach the terminal */
     assert_null(strchr(text, '\a'));
     assert_non_null(strstr(text, "s?x"));
+    /* the verdicts: b of the first had no visitor, nobody converted in
+     * the second */
+    assert_non_null(strstr(text, "  b: no visitors yet\n"));
+    assert_non_null(strstr(text, "  b: no conversions to compare yet\n"));
 
     free(text);
 }

@@ -109,3 +109,23 @@ rpt_fmt_weight(char *buf, double w)
 
     return buf;
 }
+
+
+const char *
+rpt_verdict(double lift, double p_value, uint64_t exposed)
+{
+    if (exposed == 0) {
+        return "no visitors yet";
+    }
+
+    if (isnan(p_value)) {
+        return "no conversions to compare yet";
+    }
+
+    if (p_value >= 0.05) {
+        return "no significant difference yet";
+    }
+
+    return lift >= 0 ? "better than control (significant at 95%)"
+                     : "worse than control (significant at 95%)";
+}

@@ -1,6 +1,6 @@
 /*
- * icp-report: numbers as the text and html reports show them, so that
- * both always print the same figures.
+ * icp-report: numbers and verdicts as the text and html reports show them,
+ * so that both always print the same figures and words.
  */
 
 #ifndef RPT_FORMAT_H
@@ -30,6 +30,13 @@ char *rpt_fmt_chance(char *buf, double x);
 
 /* A weight as written in the rules: "50", "33.3"; NaN -> "-". */
 char *rpt_fmt_weight(char *buf, double w);
+
+/*
+ * What a non-control variant's figures say, in words, for a reader who
+ * does not read p-values: "better than control (significant at 95%)",
+ * "no significant difference yet", ...
+ */
+const char *rpt_verdict(double lift, double p_value, uint64_t exposed);
 
 
 #endif /* RPT_FORMAT_H */

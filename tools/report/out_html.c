@@ -257,7 +257,9 @@ rpt_html_chart(FILE *out, const rpt_experiment_t *ex)
         fputs("</text>\n", out);
     }
 
-    fputs("</svg>\n", out);
+    fputs("</svg>\n<p class=\"small\">Bars: conversion rate of the "
+          "visitors exposed to each variant; whiskers: its 95% interval."
+          "</p>\n", out);
 }
 
 
@@ -325,7 +327,17 @@ rpt_html_variants(FILE *out, const rpt_experiment_t *ex)
                 rpt_fmt_p(b[0], v->p_value), rpt_fmt_chance(b[1], v->beat));
     }
 
-    fputs("</table>\n", out);
+    fputs("</table>\n<p>", out);
+
+    for (i = 1; i < ex->nvariants; i++) {
+        v = &ex->variants[i];
+        fputs(i > 1 ? "<br><b>" : "<b>", out);
+        rpt_html_name(out, &v->name);
+        fprintf(out, "</b>: %s", rpt_verdict(v->lift, v->p_value,
+                                              v->exposed));
+    }
+
+    fputs("</p>\n", out);
 }
 
 

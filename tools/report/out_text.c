@@ -260,6 +260,15 @@ rpt_text_variants(FILE *out, const rpt_experiment_t *ex)
 
     rpt_table_print(out, &t, "  ");
     rpt_table_free(&t);
+
+    fputc('\n', out);
+
+    for (i = 1; i < ex->nvariants; i++) {
+        v = &ex->variants[i];
+        fputs("  ", out);
+        rpt_put_name(out, &v->name);
+        fprintf(out, ": %s\n", rpt_verdict(v->lift, v->p_value, v->exposed));
+    }
 }
 
 
