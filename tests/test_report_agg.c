@@ -237,6 +237,8 @@ test_experiment_and_since_filters(void **state)
 
     assert_int_equal(res->counts.before_since, 1);
     assert_int_equal(res->counts.other_experiment, 1);
+    assert_int_equal(res->counts.other_exp_conv, 1);
+    assert_int_equal(res->counts.conversions, 1);
     assert_int_equal(res->nexperiments, 1);
     assert_string_equal(res->experiments[0].name.data, "e2");
     assert_int_equal(variant(&res->experiments[0], "a")->exposed, 1);

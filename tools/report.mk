@@ -10,7 +10,8 @@ REPORT_BIN  := $(BUILD)/bin/icp-report
 FUZZ_TIME   ?= 60
 FUZZ_CC     ?= clang
 
-$(BUILD)/tools/report/%.o: tools/report/%.c tools/report/*.h lua-free-rules/lfr.h
+$(BUILD)/tools/report/%.o: tools/report/%.c tools/report/*.h \
+                           lua-free-rules/lfr.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itools -c -o $@ $<
 

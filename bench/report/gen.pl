@@ -25,8 +25,9 @@ my $visitors = int($lines / 4) + 1;
 sub ts {
     my ($i) = @_;
     my $s = int($i / 20);
-    return sprintf('2026-11-%02dT%02d:%02d:%02d.%03dZ', 1 + int($s / 86400) % 28,
-                   int($s / 3600) % 24, int($s / 60) % 60, $s % 60, $i % 1000);
+    return sprintf('2026-11-%02dT%02d:%02d:%02d.%03dZ',
+                   1 + int($s / 86400) % 28, int($s / 3600) % 24,
+                   int($s / 60) % 60, $s % 60, $i % 1000);
 }
 
 for (my $i = 0; $i < $lines; $i++) {
@@ -48,9 +49,10 @@ for (my $i = 0; $i < $lines; $i++) {
     $preview = 'true' if $r > 0.985 && $r <= 0.99;
     $vid = '' if $r > 0.98 && $r <= 0.985;
 
-    my $req = sprintf('%016x', $i * 11400714819323198485 % 18446744073709551615);
+    my $req = sprintf('%08x%08x', $i, $v);
     if (rand() < $e->{rates}[$k] * 0.3) {
-        print "{\"ts\":\"", ts($i), "\",\"type\":\"conversion\",\"req\":\"$req\",",
+        print "{\"ts\":\"", ts($i), "\",\"type\":\"conversion\",",
+            "\"req\":\"$req\",",
             "\"vid\":\"$vid\",\"ip\":\"203.0.113.", $v % 250, "\",",
             "\"goal\":\"", (rand() < 0.8 ? 'signup' : 'demo'), "\",",
             "\"assignments\":[{\"exp\":\"$e->{name}\",\"var\":\"$var\"}],",
@@ -67,7 +69,8 @@ for (my $i = 0; $i < $lines; $i++) {
         "\"new\":", ($r < 0.3 ? 'true' : 'false'), ",\"weights\":{$w},",
         "\"utm\":{\"source\":\"linkedin\",\"medium\":\"paid\",",
         "\"campaign\":\"abm-q4\",\"term\":\"\",\"content\":\"\"},",
-        "\"firmo\":{\"company\":\"Acme \\\"Widgets\\\"\",\"domain\":\"acme.io\",",
+        "\"firmo\":{\"company\":\"Acme \\\"Widgets\\\"\",",
+        "\"domain\":\"acme.io\",",
         "\"industry\":\"software\",\"employees\":\"250\",\"country\":\"US\"},",
         "\"cache\":\"HIT\",\"bot\":$bot,\"preview\":$preview}\n";
 }

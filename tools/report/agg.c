@@ -393,6 +393,21 @@ rpt_exposure(rpt_t *r, const rpt_rec_t *rec)
 
 
 static int
+rpt_has_experiment(const rpt_rec_t *rec, const char *exp)
+{
+    size_t  i;
+
+    for (i = 0; i < rec->nassign; i++) {
+        if (rpt_is_str(&rec->assign[i].exp, exp)) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+static int
 rpt_conversion(rpt_t *r, const rpt_rec_t *rec)
 {
     size_t    i;
@@ -411,6 +426,12 @@ rpt_conversion(rpt_t *r, const rpt_rec_t *rec)
 
     if (rec->nassign == 0) {
         r->result.counts.unattributed++;
+        return 0;
+    }
+
+    if (r->filter.experiment && !rpt_has_experiment(rec, r->filter.experiment))
+    {
+        r->result.counts.other_exp_conv++;
         return 0;
     }
 

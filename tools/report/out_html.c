@@ -121,6 +121,7 @@ rpt_html_summary(FILE *out, const rpt_result_t *res)
     rpt_html_count("anonymous conversions (no consent)", n->anonymous_conv);
     rpt_html_count("conversions without assignment", n->unattributed);
     rpt_html_count("conversions of other goals", n->other_goal);
+    rpt_html_count("conversions of other experiments", n->other_exp_conv);
 
 #undef rpt_html_count
 
@@ -273,15 +274,15 @@ rpt_html_srm(FILE *out, const rpt_experiment_t *ex)
 
     } else if (ex->srm_p < RPT_SRM_ALPHA) {
         fprintf(out, "<div class=\"srm bad\">&#9888; SAMPLE RATIO MISMATCH "
-                "(chi-square %.2f, df %u, p = %.2g). The visitors are not split "
-                "as the weights say: find the cause (redirects, bots, "
+                "(chi-square %.2f, df %u, p = %.2g). The visitors are not "
+                "split as the weights say: find the cause (redirects, bots, "
                 "caching, a changed weight) before trusting this result."
                 "</div>\n", ex->srm_chi2, ex->srm_df, ex->srm_p);
 
     } else {
         fprintf(out, "<div class=\"srm ok\">Sample ratio OK: the split "
-                "matches the weights (chi-square %.2f, df %u, p = %.2g).</div>\n",
-                ex->srm_chi2, ex->srm_df, ex->srm_p);
+                "matches the weights (chi-square %.2f, df %u, p = %.2g)."
+                "</div>\n", ex->srm_chi2, ex->srm_df, ex->srm_p);
     }
 }
 

@@ -198,6 +198,7 @@ rpt_write_json(FILE *out, const rpt_result_t *res)
     rpt_json_count(out, "anonymous_conversions", n->anonymous_conv);
     rpt_json_count(out, "conversions_without_assignment", n->unattributed);
     rpt_json_count(out, "conversions_other_goals", n->other_goal);
+    rpt_json_count(out, "conversions_other_experiments", n->other_exp_conv);
     fputs("},\"experiments\":[", out);
 
     for (i = 0; i < res->nexperiments; i++) {

@@ -204,6 +204,7 @@ rpt_text_summary(FILE *out, const rpt_result_t *res)
     rpt_row_count("anonymous conversions (no consent)", n->anonymous_conv);
     rpt_row_count("conversions without assignment", n->unattributed);
     rpt_row_count("conversions of other goals", n->other_goal);
+    rpt_row_count("conversions of other experiments", n->other_exp_conv);
 
 #undef rpt_row_count
 

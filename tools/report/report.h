@@ -35,6 +35,7 @@ typedef struct {
     uint64_t     single_variant;    /* exposures outside experiments */
     uint64_t     other_experiment;  /* exposures skipped by --experiment */
     uint64_t     conversions;       /* conversion records of the goal */
+    uint64_t     other_exp_conv;    /* conversions skipped by --experiment */
     uint64_t     anonymous_conv;
     uint64_t     unattributed;      /* conversions with no assignment */
     uint64_t     other_goal;        /* conversions skipped by --goal */
