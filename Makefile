@@ -63,7 +63,7 @@ $(NGX_TREE)/Makefile: config $(BUILD)/src-list $(NGINX_SRC)/conf_flags
 	cd $(NGX_TREE) && bash -c '. $(NGINX_SRC)/conf_flags && \
 	    ./configure "$${NGX_CONF_FLAGS[@]}" \
 	        --add-dynamic-module=$(CURDIR) --builddir=objs' \
-	    > configure.log 2>&1 || { cat $(NGX_TREE)/configure.log; exit 1; }
+	    > configure.log 2>&1 || { cat configure.log; exit 1; }
 
 module: $(MODULE)
 

@@ -216,7 +216,9 @@ ngx_http_icp_init_main_conf(ngx_conf_t *cf, void *conf)
 {
     ngx_http_icp_main_conf_t  *mcf = conf;
 
-    if (ngx_http_icp_log_fields(cf, mcf) != NGX_OK) {
+    if (ngx_http_icp_log_fields(cf, mcf) != NGX_OK
+        || ngx_http_icp_status_init_conf(cf, mcf) != NGX_OK)
+    {
         return NGX_CONF_ERROR;
     }
 

@@ -1,16 +1,127 @@
 /*
- * The icp_status endpoint and its counters.
+ * Counters and the icp_status endpoint.
+ *
+ * The counters live in one shared-memory zone, "icp_status", so every
+ * worker adds to the same numbers and a reload (same zone name and size)
+ * keeps them.  Fixed counters are plain atomics; counters labelled by a
+ * name from the rules (segment, persona, experiment/variant, goal) sit in
+ * an open-addressing table: lookups take no lock, inserts take the slab
+ * mutex and publish the slot's hash last.
  */
 
 #include "ngx_http_icp_status.h"
 
 
+#define NGX_HTTP_ICP_STATUS_SIZE     (256 * 1024)
+#define NGX_HTTP_ICP_LABELS          1024
+#define NGX_HTTP_ICP_LABEL_LEN       64
+
+typedef enum {
+    NGX_HTTP_ICP_LABEL_SEGMENT = 1,
+    NGX_HTTP_ICP_LABEL_PERSONA,
+    NGX_HTTP_ICP_LABEL_VARIANT,
+    NGX_HTTP_ICP_LABEL_GOAL
+} ngx_http_icp_label_e;
+
+typedef struct {
+    ngx_atomic_t                 count;
+    ngx_atomic_t                 hash;         /* 0: free */
+    u_char                       kind;
+    u_char                       len1;
+    u_char                       len2;
+    u_char                       name1[NGX_HTTP_ICP_LABEL_LEN];
+    u_char                       name2[NGX_HTTP_ICP_LABEL_LEN];
+} ngx_http_icp_label_t;
+
+typedef struct {
+    ngx_atomic_t                 classified;
+    ngx_atomic_t                 conversions;
+    ngx_atomic_t                 forged;
+    ngx_atomic_t                 labels_full;
+    ngx_atomic_t                 cache[NGX_HTTP_ICP_CACHE_ERROR + 1];
+    ngx_atomic_t                 redis[NGX_HTTP_ICP_REDIS_MAX]
+                                      [NGX_HTTP_ICP_REDIS_NEVENTS];
+    ngx_atomic_t                 redis_up[NGX_HTTP_ICP_REDIS_MAX];
+    ngx_http_icp_label_t         labels[NGX_HTTP_ICP_LABELS];
+} ngx_http_icp_counters_t;
+
+
+static ngx_int_t ngx_http_icp_status_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+static void ngx_http_icp_status_count(ngx_uint_t kind, const char *name1,
+    size_t len1, const char *name2, size_t len2);
+static ngx_int_t ngx_http_icp_status_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_icp_status_json(ngx_http_request_t *r,
+    ngx_buf_t *b);
+static ngx_int_t ngx_http_icp_status_prometheus(ngx_http_request_t *r,
+    ngx_buf_t *b);
+static u_char *ngx_http_icp_status_label(u_char *p, u_char *name,
+    size_t len);
+
+
+static ngx_http_icp_counters_t  *ngx_http_icp_counters;
+static ngx_slab_pool_t          *ngx_http_icp_status_pool;
+
+static const char  *ngx_http_icp_label_kinds[] = {
+    NULL, "segment", "persona", "variant", "goal"
+};
+
+
+ngx_int_t
+ngx_http_icp_status_init_conf(ngx_conf_t *cf, ngx_http_icp_main_conf_t *mcf)
+{
+    ngx_str_t        name = ngx_string("icp_status");
+    ngx_shm_zone_t  *zone;
+
+    zone = ngx_shared_memory_add(cf, &name, NGX_HTTP_ICP_STATUS_SIZE,
+                                 &ngx_http_icp_module);
+    if (zone == NULL) {
+        return NGX_ERROR;
+    }
+
+    zone->init = ngx_http_icp_status_init_zone;
+
+    mcf->loaded = ngx_time();
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_icp_status_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_slab_pool_t  *shpool;
+
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+    ngx_http_icp_status_pool = shpool;
+
+    if (data || shm_zone->shm.exists) {
+        /* a reload: the counters go on */
+        ngx_http_icp_counters = shpool->data;
+        return NGX_OK;
+    }
+
+    ngx_http_icp_counters = ngx_slab_calloc(shpool,
+                                            sizeof(ngx_http_icp_counters_t));
+    if (ngx_http_icp_counters == NULL) {
+        return NGX_ERROR;
+    }
+
+    shpool->data = ngx_http_icp_counters;
+
+    return NGX_OK;
+}
+
+
 char *
 ngx_http_icp_status_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "\"icp_status\" is not built yet");
-    return NGX_CONF_ERROR;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_icp_status_handler;
+
+    return NGX_CONF_OK;
 }
 
 
@@ -18,16 +129,515 @@ void
 ngx_http_icp_status_classified(ngx_http_request_t *r,
     ngx_http_icp_ctx_t *ctx)
 {
+    const char   *name, *exp;
+    lfr_rules_t  *rules;
+
+    if (ngx_http_icp_counters == NULL) {
+        return;
+    }
+
+    rules = ctx->rules->rules;
+
+    (void) ngx_atomic_fetch_add(&ngx_http_icp_counters->classified, 1);
+    (void) ngx_atomic_fetch_add(
+               &ngx_http_icp_counters->cache[ctx->firmo.cache], 1);
+
+    name = lfr_segment_name(rules, ctx->result.segment);
+    ngx_http_icp_status_count(NGX_HTTP_ICP_LABEL_SEGMENT, name,
+                              ngx_strlen(name), NULL, 0);
+
+    name = lfr_persona_name(rules, ctx->result.persona);
+    ngx_http_icp_status_count(NGX_HTTP_ICP_LABEL_PERSONA, name,
+                              ngx_strlen(name), NULL, 0);
+
+    if (ctx->variant < 0 || ctx->bot || ctx->preview) {
+        return;
+    }
+
+    exp = lfr_route_experiment(rules, ctx->result.route);
+    if (exp == NULL) {
+        return;
+    }
+
+    name = lfr_variant_name(rules, ctx->result.route, ctx->variant);
+    ngx_http_icp_status_count(NGX_HTTP_ICP_LABEL_VARIANT, exp,
+                              ngx_strlen(exp), name, ngx_strlen(name));
 }
 
 
 void
 ngx_http_icp_status_convert(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx)
 {
+    if (ngx_http_icp_counters == NULL || ctx->bot) {
+        return;
+    }
+
+    (void) ngx_atomic_fetch_add(&ngx_http_icp_counters->conversions, 1);
+
+    ngx_http_icp_status_count(NGX_HTTP_ICP_LABEL_GOAL,
+                              (char *) ctx->goal.data, ctx->goal.len,
+                              NULL, 0);
 }
 
 
 void
 ngx_http_icp_status_forged(ngx_http_request_t *r)
 {
+    if (ngx_http_icp_counters) {
+        (void) ngx_atomic_fetch_add(&ngx_http_icp_counters->forged, 1);
+    }
+}
+
+
+void
+ngx_http_icp_status_redis(ngx_uint_t server, ngx_http_icp_redis_event_e event)
+{
+    if (ngx_http_icp_counters && server < NGX_HTTP_ICP_REDIS_MAX) {
+        (void) ngx_atomic_fetch_add(
+                   &ngx_http_icp_counters->redis[server][event], 1);
+    }
+}
+
+
+void
+ngx_http_icp_status_redis_up(ngx_uint_t server, ngx_uint_t up)
+{
+    if (ngx_http_icp_counters && server < NGX_HTTP_ICP_REDIS_MAX) {
+        ngx_http_icp_counters->redis_up[server] = up;
+    }
+}
+
+
+static void
+ngx_http_icp_status_count(ngx_uint_t kind, const char *name1, size_t len1,
+    const char *name2, size_t len2)
+{
+    uint32_t               hash;
+    ngx_uint_t             i, n;
+    ngx_http_icp_label_t  *l;
+
+    len1 = ngx_min(len1, NGX_HTTP_ICP_LABEL_LEN);
+    len2 = ngx_min(len2, NGX_HTTP_ICP_LABEL_LEN);
+
+    ngx_crc32_init(hash);
+    ngx_crc32_update(&hash, (u_char *) &kind, 1);
+    ngx_crc32_update(&hash, (u_char *) name1, len1);
+    ngx_crc32_update(&hash, (u_char *) "\0", 1);
+    ngx_crc32_update(&hash, (u_char *) name2, len2);
+    ngx_crc32_final(hash);
+
+    hash |= 1;       /* never 0, which marks a free slot */
+
+    for (n = 0; n < 2; n++) {
+
+        for (i = 0; i < NGX_HTTP_ICP_LABELS; i++) {
+            l = &ngx_http_icp_counters->labels[(hash + i)
+                                               % NGX_HTTP_ICP_LABELS];
+
+            if (l->hash == 0) {
+                break;
+            }
+
+            if (l->hash == hash && l->kind == kind && l->len1 == len1
+                && l->len2 == len2
+                && ngx_memcmp(l->name1, name1, len1) == 0
+                && ngx_memcmp(l->name2, name2, len2) == 0)
+            {
+                (void) ngx_atomic_fetch_add(&l->count, 1);
+                return;
+            }
+        }
+
+        if (n == 1 || i == NGX_HTTP_ICP_LABELS) {
+            break;
+        }
+
+        /* not there: insert under the lock, where another may have won */
+
+        ngx_shmtx_lock(&ngx_http_icp_status_pool->mutex);
+
+        for (i = 0; i < NGX_HTTP_ICP_LABELS; i++) {
+            l = &ngx_http_icp_counters->labels[(hash + i)
+                                               % NGX_HTTP_ICP_LABELS];
+            if (l->hash == 0) {
+                l->kind = (u_char) kind;
+                l->len1 = (u_char) len1;
+                l->len2 = (u_char) len2;
+                ngx_memcpy(l->name1, name1, len1);
+                ngx_memcpy(l->name2, name2, len2);
+                ngx_memory_barrier();
+                l->hash = hash;
+                break;
+            }
+
+            if (l->hash == hash && l->kind == kind && l->len1 == len1
+                && l->len2 == len2
+                && ngx_memcmp(l->name1, name1, len1) == 0
+                && ngx_memcmp(l->name2, name2, len2) == 0)
+            {
+                break;
+            }
+        }
+
+        ngx_shmtx_unlock(&ngx_http_icp_status_pool->mutex);
+    }
+
+    (void) ngx_atomic_fetch_add(&ngx_http_icp_counters->labels_full, 1);
+}
+
+
+static ngx_int_t
+ngx_http_icp_status_handler(ngx_http_request_t *r)
+{
+    size_t        size;
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_str_t     format;
+    ngx_chain_t   out;
+    ngx_uint_t    prometheus;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (ngx_http_icp_counters == NULL) {
+        return NGX_HTTP_SERVICE_UNAVAILABLE;
+    }
+
+    prometheus = ngx_http_arg(r, (u_char *) "format", 6, &format) == NGX_OK
+                 && format.len == 10
+                 && ngx_strncmp(format.data, "prometheus", 10) == 0;
+
+    /* every label at most twice its escaped names, plus the fixed part */
+    size = 16384 + NGX_HTTP_ICP_LABELS * (4 * NGX_HTTP_ICP_LABEL_LEN + 160);
+
+    b = ngx_create_temp_buf(r->pool, size);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (prometheus) {
+        ngx_str_set(&r->headers_out.content_type,
+                    "text/plain; version=0.0.4");
+        rc = ngx_http_icp_status_prometheus(r, b);
+
+    } else {
+        ngx_str_set(&r->headers_out.content_type, "application/json");
+        rc = ngx_http_icp_status_json(r, b);
+    }
+
+    if (rc != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_length_n = b->last - b->pos;
+
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+static ngx_int_t
+ngx_http_icp_status_json(ngx_http_request_t *r, ngx_buf_t *b)
+{
+    u_char                    *p, *end;
+    ngx_tm_t                   tm;
+    ngx_uint_t                 i, k, first;
+    ngx_http_icp_label_t      *l;
+    ngx_http_icp_rules_t     **rules;
+    ngx_http_icp_counters_t   *c;
+    ngx_http_icp_main_conf_t  *mcf;
+
+    c = ngx_http_icp_counters;
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_icp_module);
+
+    p = b->last;
+    end = b->end;
+
+    p = ngx_slprintf(p, end, "{\"classified\":%uA,\"conversions\":%uA,"
+                     "\"forged_cookies\":%uA,\"labels_dropped\":%uA,"
+                     "\"cache\":{",
+                     c->classified, c->conversions, c->forged,
+                     c->labels_full);
+
+    for (i = 0; i <= NGX_HTTP_ICP_CACHE_ERROR; i++) {
+        p = ngx_slprintf(p, end, "%s\"%V\":%uA", i ? "," : "",
+                         &ngx_http_icp_cache_names[i], c->cache[i]);
+    }
+
+    p = ngx_slprintf(p, end, "}");
+
+    for (k = NGX_HTTP_ICP_LABEL_SEGMENT; k <= NGX_HTTP_ICP_LABEL_GOAL; k++) {
+        p = ngx_slprintf(p, end, ",\"%ss\":{", ngx_http_icp_label_kinds[k]);
+        first = 1;
+
+        for (i = 0; i < NGX_HTTP_ICP_LABELS; i++) {
+            l = &c->labels[i];
+
+            if (l->hash == 0 || l->kind != k) {
+                continue;
+            }
+
+            p = ngx_slprintf(p, end, "%s\"", first ? "" : ",");
+
+            if (end - p < 4 * NGX_HTTP_ICP_LABEL_LEN + 2) {
+                return NGX_ERROR;
+            }
+
+            p = ngx_http_icp_status_label(p, l->name1, l->len1);
+
+            if (k == NGX_HTTP_ICP_LABEL_VARIANT) {
+                *p++ = '/';
+                p = ngx_http_icp_status_label(p, l->name2, l->len2);
+            }
+
+            p = ngx_slprintf(p, end, "\":%uA", l->count);
+            first = 0;
+        }
+
+        p = ngx_slprintf(p, end, "}");
+    }
+
+    p = ngx_slprintf(p, end, ",\"redis\":[");
+
+    for (i = 0; i < NGX_HTTP_ICP_REDIS_MAX; i++) {
+        if (c->redis[i][NGX_HTTP_ICP_REDIS_COMMANDS] == 0
+            && c->redis[i][NGX_HTTP_ICP_REDIS_RECONNECTS] == 0
+            && c->redis[i][NGX_HTTP_ICP_REDIS_ERRORS] == 0)
+        {
+            continue;
+        }
+
+        p = ngx_slprintf(p, end, "%s{\"server\":%ui,\"up\":%s,"
+                         "\"commands\":%uA,\"errors\":%uA,"
+                         "\"timeouts\":%uA,\"reconnects\":%uA}",
+                         p[-1] == '[' ? "" : ",", i,
+                         c->redis_up[i] ? "true" : "false",
+                         c->redis[i][NGX_HTTP_ICP_REDIS_COMMANDS],
+                         c->redis[i][NGX_HTTP_ICP_REDIS_ERRORS],
+                         c->redis[i][NGX_HTTP_ICP_REDIS_TIMEOUTS],
+                         c->redis[i][NGX_HTTP_ICP_REDIS_RECONNECTS]);
+    }
+
+    ngx_gmtime(mcf->loaded, &tm);
+
+    p = ngx_slprintf(p, end, "],\"loaded\":\"%4d-%02d-%02dT%02d:%02d:%02dZ\","
+                     "\"rules\":[",
+                     tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
+                     tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec);
+
+    rules = mcf->rules.elts;
+
+    for (i = 0; i < mcf->rules.nelts; i++) {
+        p = ngx_slprintf(p, end, "%s\"", i ? "," : "");
+
+        if ((size_t) (end - p) < 6 * rules[i]->path.len + 2) {
+            return NGX_ERROR;
+        }
+
+        p += lfr_json_escape((char *) p, end - p,
+                             (char *) rules[i]->path.data,
+                             rules[i]->path.len);
+        p = ngx_slprintf(p, end, "\"");
+    }
+
+    p = ngx_slprintf(p, end, "]}\n");
+
+    if (p == end) {
+        return NGX_ERROR;
+    }
+
+    b->last = p;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_icp_status_prometheus(ngx_http_request_t *r, ngx_buf_t *b)
+{
+    u_char                    *p, *end;
+    ngx_uint_t                 i, k;
+    ngx_http_icp_label_t      *l;
+    ngx_http_icp_rules_t     **rules;
+    ngx_http_icp_counters_t   *c;
+    ngx_http_icp_main_conf_t  *mcf;
+
+    static const char  *help[] = {
+        NULL,
+        "Requests classified, by segment.",
+        "Requests classified, by persona.",
+        "Experiment exposures (not crawlers, not previews), by variant.",
+        "Conversions, by goal."
+    };
+
+    static const char  *metric[] = {
+        NULL,
+        "icp_segment_requests_total",
+        "icp_persona_requests_total",
+        "icp_variant_exposures_total",
+        "icp_goal_conversions_total"
+    };
+
+    static const char  *redis[] = {
+        "icp_redis_commands_total", "Redis commands sent.",
+        "icp_redis_errors_total", "Redis errors (connect, protocol, reply).",
+        "icp_redis_timeouts_total", "Redis commands that timed out.",
+        "icp_redis_reconnects_total", "Redis reconnect attempts."
+    };
+
+    c = ngx_http_icp_counters;
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_icp_module);
+
+    p = b->last;
+    end = b->end;
+
+    p = ngx_slprintf(p, end,
+            "# HELP icp_requests_classified_total Requests classified.\n"
+            "# TYPE icp_requests_classified_total counter\n"
+            "icp_requests_classified_total %uA\n"
+            "# HELP icp_conversions_total Conversion requests.\n"
+            "# TYPE icp_conversions_total counter\n"
+            "icp_conversions_total %uA\n"
+            "# HELP icp_forged_cookies_total Context cookies that failed "
+            "their signature check.\n"
+            "# TYPE icp_forged_cookies_total counter\n"
+            "icp_forged_cookies_total %uA\n"
+            "# HELP icp_cache_requests_total Requests by firmographic "
+            "cache status.\n"
+            "# TYPE icp_cache_requests_total counter\n",
+            c->classified, c->conversions, c->forged);
+
+    for (i = 0; i <= NGX_HTTP_ICP_CACHE_ERROR; i++) {
+        p = ngx_slprintf(p, end, "icp_cache_requests_total{status=\"%V\"} "
+                         "%uA\n", &ngx_http_icp_cache_names[i], c->cache[i]);
+    }
+
+    for (k = NGX_HTTP_ICP_LABEL_SEGMENT; k <= NGX_HTTP_ICP_LABEL_GOAL; k++) {
+        p = ngx_slprintf(p, end, "# HELP %s %s\n# TYPE %s counter\n",
+                         metric[k], help[k], metric[k]);
+
+        for (i = 0; i < NGX_HTTP_ICP_LABELS; i++) {
+            l = &c->labels[i];
+
+            if (l->hash == 0 || l->kind != k) {
+                continue;
+            }
+
+            if (end - p < 4 * NGX_HTTP_ICP_LABEL_LEN + 128) {
+                return NGX_ERROR;
+            }
+
+            if (k == NGX_HTTP_ICP_LABEL_VARIANT) {
+                p = ngx_sprintf(p, "%s{experiment=\"", metric[k]);
+                p = ngx_http_icp_status_label(p, l->name1, l->len1);
+                p = ngx_sprintf(p, "\",variant=\"");
+                p = ngx_http_icp_status_label(p, l->name2, l->len2);
+
+            } else {
+                p = ngx_sprintf(p, "%s{%s=\"", metric[k],
+                                ngx_http_icp_label_kinds[k]);
+                p = ngx_http_icp_status_label(p, l->name1, l->len1);
+            }
+
+            p = ngx_sprintf(p, "\"} %uA\n", l->count);
+        }
+    }
+
+    for (k = 0; k < NGX_HTTP_ICP_REDIS_NEVENTS; k++) {
+        p = ngx_slprintf(p, end, "# HELP %s %s\n# TYPE %s counter\n",
+                         redis[2 * k], redis[2 * k + 1], redis[2 * k]);
+
+        for (i = 0; i < NGX_HTTP_ICP_REDIS_MAX; i++) {
+            if (i < mcf->nredis) {
+                p = ngx_slprintf(p, end, "%s{server=\"%ui\"} %uA\n",
+                                 redis[2 * k], i, c->redis[i][k]);
+            }
+        }
+    }
+
+    p = ngx_slprintf(p, end, "# HELP icp_redis_up Whether the server was "
+                     "reachable at its last use.\n"
+                     "# TYPE icp_redis_up gauge\n");
+
+    for (i = 0; i < NGX_HTTP_ICP_REDIS_MAX && i < mcf->nredis; i++) {
+        p = ngx_slprintf(p, end, "icp_redis_up{server=\"%ui\"} %uA\n", i,
+                         c->redis_up[i]);
+    }
+
+    p = ngx_slprintf(p, end, "# HELP icp_rules_loaded_timestamp_seconds "
+                     "When the configuration with this rules file "
+                     "loaded.\n"
+                     "# TYPE icp_rules_loaded_timestamp_seconds gauge\n");
+
+    rules = mcf->rules.elts;
+
+    for (i = 0; i < mcf->rules.nelts; i++) {
+        if ((size_t) (end - p) < 2 * rules[i]->path.len + 128) {
+            return NGX_ERROR;
+        }
+
+        p = ngx_sprintf(p, "icp_rules_loaded_timestamp_seconds{path=\"");
+        p = ngx_http_icp_status_label(p, rules[i]->path.data,
+                                      rules[i]->path.len);
+        p = ngx_sprintf(p, "\"} %T\n", mcf->loaded);
+    }
+
+    if (p == end) {
+        return NGX_ERROR;
+    }
+
+    b->last = p;
+
+    return NGX_OK;
+}
+
+
+/*
+ * A label value for both outputs: '\\', '"' and newline escaped, any other
+ * byte outside printable ASCII as '?'; names from the rules rarely have
+ * any.  Writes at most 2 * len bytes.
+ */
+
+static u_char *
+ngx_http_icp_status_label(u_char *p, u_char *name, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        if (name[i] == '\\' || name[i] == '"') {
+            *p++ = '\\';
+            *p++ = name[i];
+
+        } else if (name[i] == '\n') {
+            *p++ = '\\';
+            *p++ = 'n';
+
+        } else if (name[i] < 0x20 || name[i] >= 0x7f) {
+            *p++ = '?';
+
+        } else {
+            *p++ = name[i];
+        }
+    }
+
+    return p;
 }

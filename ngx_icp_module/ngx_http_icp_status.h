@@ -9,6 +9,19 @@
 #include "ngx_http_icp_module.h"
 
 
+#define NGX_HTTP_ICP_REDIS_MAX        8     /* servers counted apart */
+
+typedef enum {
+    NGX_HTTP_ICP_REDIS_COMMANDS = 0,
+    NGX_HTTP_ICP_REDIS_ERRORS,
+    NGX_HTTP_ICP_REDIS_TIMEOUTS,
+    NGX_HTTP_ICP_REDIS_RECONNECTS,
+    NGX_HTTP_ICP_REDIS_NEVENTS
+} ngx_http_icp_redis_event_e;
+
+
+ngx_int_t ngx_http_icp_status_init_conf(ngx_conf_t *cf,
+    ngx_http_icp_main_conf_t *mcf);
 char *ngx_http_icp_status_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 
@@ -17,5 +30,10 @@ void ngx_http_icp_status_classified(ngx_http_request_t *r,
 void ngx_http_icp_status_convert(ngx_http_request_t *r,
     ngx_http_icp_ctx_t *ctx);
 void ngx_http_icp_status_forged(ngx_http_request_t *r);
+
+/* For the lookup stage: server is the icp_redis index, in order. */
+void ngx_http_icp_status_redis(ngx_uint_t server,
+    ngx_http_icp_redis_event_e event);
+void ngx_http_icp_status_redis_up(ngx_uint_t server, ngx_uint_t up);
 
 #endif /* NGX_HTTP_ICP_STATUS_H */
