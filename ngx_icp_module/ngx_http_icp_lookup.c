@@ -1,28 +1,290 @@
 /*
- * The lookup stage.  Without icp_redis every request is classified with
- * no firmographic data ($icp_cache is BYPASS).
+ * The lookup stage: the keys of a request, the shared cache, then one
+ * pipelined round trip to Redis (two when a contact names its company's
+ * domain), merged into ctx->firmo.
+ *
+ * Merge order: the longest IP key present (ip:, then net: from the
+ * narrowest prefix) gives the company; the domain record (the domain key,
+ * or else the contact's own "domain" field) overrides it field by field;
+ * the contact record goes to ctx->firmo.contact.
+ *
+ * Queries in flight are per worker, by cache key: requests for the same
+ * keys wait on the one query.  A waiter lives in its request's pool and
+ * leaves the list when the request goes; the query, in a pool of its
+ * own, always lives until hiredis has called back for every command,
+ * then fills the cache.
  */
 
+#include <arpa/inet.h>
+
 #include "ngx_http_icp_lookup.h"
+#include "ngx_http_icp_redis.h"
+#include "ngx_http_icp_cache.h"
+#include "icp_firmo.h"
+
+
+#define NGX_HTTP_ICP_KEY_IP        0
+#define NGX_HTTP_ICP_KEY_NET       1    /* up to 3, narrowest first */
+#define NGX_HTTP_ICP_KEY_DOMAIN    4
+#define NGX_HTTP_ICP_KEY_CONTACT   5
+#define NGX_HTTP_ICP_KEY_HOP       6    /* the contact's company domain */
+#define NGX_HTTP_ICP_KEY_N         7
+
+/* an icp_lookup key not given; NGX_CONF_UNSET is NGX_ERROR, not this */
+#define NGX_HTTP_ICP_NO_VAR        -2
+
+#define NGX_HTTP_ICP_DOMAIN_MAX    253
+#define NGX_HTTP_ICP_CONTACT_MAX   128
+
+
+struct ngx_http_icp_lookup_conf_s {
+    ngx_array_t                  servers;   /* ngx_http_icp_redis_conf_t */
+    ngx_shm_zone_t              *zone;      /* NULL: no icp_cache */
+    time_t                       ttl;
+    time_t                       negative_ttl;
+    time_t                       stale;
+
+    icp_firmo_str_t             *firmo;     /* the fields worth keeping */
+    size_t                       nfirmo;
+    icp_firmo_str_t             *contact;   /* plus "domain", for the hop */
+    size_t                       ncontact;
+    ngx_str_t                    fields_id; /* starts every cache key */
+};
+
+
+/* the pairs one key gave */
+typedef struct {
+    icp_firmo_pair_t             pairs[ICP_FIRMO_FIELDS_MAX];
+    size_t                       n;
+    ngx_uint_t                   found;
+} ngx_http_icp_record_t;
+
+
+typedef struct ngx_http_icp_query_s  ngx_http_icp_query_t;
+
+/* what a command's callback gets: its query and its key */
+typedef struct {
+    ngx_http_icp_query_t        *query;
+    ngx_uint_t                   key;
+} ngx_http_icp_slot_t;
+
+
+struct ngx_http_icp_query_s {
+    ngx_str_node_t               sn;        /* str: the cache key */
+    ngx_pool_t                  *pool;
+    ngx_log_t                   *log;
+    ngx_http_icp_lookup_conf_t  *lc;
+    ngx_http_icp_redis_t        *rs;
+    ngx_event_t                  timer;
+    ngx_queue_t                  waiters;
+    ngx_uint_t                   pending;   /* callbacks to come */
+    ngx_str_t                    keys[NGX_HTTP_ICP_KEY_N];
+    ngx_http_icp_slot_t          slots[NGX_HTTP_ICP_KEY_N];
+    ngx_http_icp_record_t        recs[NGX_HTTP_ICP_KEY_N];
+    unsigned                     failed:1;
+};
+
+
+typedef struct {
+    ngx_queue_t                  queue;
+    ngx_http_request_t          *request;
+    ngx_http_icp_ctx_t          *ctx;
+    ngx_str_t                    stale;     /* expired entry, or empty */
+} ngx_http_icp_waiter_t;
 
 
 static ngx_int_t ngx_http_icp_lookup_var(ngx_conf_t *cf, ngx_str_t *value,
     ngx_int_t *index);
+static ngx_int_t ngx_http_icp_wanted(ngx_conf_t *cf, ngx_array_t *names,
+    ngx_uint_t hop, icp_firmo_str_t **list, size_t *n);
+static ngx_int_t ngx_http_icp_keys(ngx_http_request_t *r,
+    ngx_http_icp_loc_conf_t *lcf, ngx_str_t *keys);
+static ngx_int_t ngx_http_icp_ip_keys(ngx_pool_t *pool, u_char *text,
+    size_t len, ngx_str_t *keys);
+static ngx_int_t ngx_http_icp_domain_key(ngx_pool_t *pool, u_char *name,
+    size_t len, ngx_str_t *key);
+static ngx_int_t ngx_http_icp_cache_key(ngx_pool_t *pool,
+    ngx_http_icp_lookup_conf_t *lc, ngx_str_t *keys, ngx_str_t *ck);
+static ngx_http_icp_query_t *ngx_http_icp_query_start(
+    ngx_http_icp_lookup_conf_t *lc, ngx_str_t *ck, ngx_str_t *keys);
+static ngx_uint_t ngx_http_icp_query_send(ngx_http_icp_query_t *q,
+    ngx_uint_t key);
+static void ngx_http_icp_query_reply(redisAsyncContext *ac, void *r,
+    void *data);
+static void ngx_http_icp_query_hop(ngx_http_icp_query_t *q);
+static void ngx_http_icp_query_timeout(ngx_event_t *ev);
+static void ngx_http_icp_query_finish(ngx_http_icp_query_t *q);
+static ngx_int_t ngx_http_icp_encode(ngx_http_icp_query_t *q,
+    ngx_str_t *out);
+static ngx_int_t ngx_http_icp_decode(ngx_pool_t *pool, ngx_str_t *rec,
+    ngx_http_icp_firmo_t *firmo);
+static ngx_int_t ngx_http_icp_fallback(ngx_http_request_t *r,
+    ngx_http_icp_ctx_t *ctx, ngx_str_t *stale);
+
+
+static ngx_rbtree_t       ngx_http_icp_queries;
+static ngx_rbtree_node_t  ngx_http_icp_queries_sentinel;
+static ngx_uint_t         ngx_http_icp_lookup_exiting;
+
+
+static ngx_http_icp_lookup_conf_t *
+ngx_http_icp_lookup_conf(ngx_conf_t *cf, ngx_http_icp_main_conf_t *mcf)
+{
+    ngx_http_icp_lookup_conf_t  *lc;
+
+    if (mcf->lookup) {
+        return mcf->lookup;
+    }
+
+    lc = ngx_pcalloc(cf->pool, sizeof(ngx_http_icp_lookup_conf_t));
+    if (lc == NULL) {
+        return NULL;
+    }
+
+    if (ngx_array_init(&lc->servers, cf->pool, 2,
+                       sizeof(ngx_http_icp_redis_conf_t))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    lc->ttl = 600;
+    lc->negative_ttl = 60;
+    lc->stale = 0;
+
+    mcf->lookup = lc;
+
+    return lc;
+}
 
 
 char *
 ngx_http_icp_redis_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"icp_redis\" is not built yet");
-    return NGX_CONF_ERROR;
+    ngx_http_icp_main_conf_t  *mcf = conf;
+
+    ngx_str_t                   *value;
+    ngx_http_icp_redis_conf_t   *rc;
+    ngx_http_icp_lookup_conf_t  *lc;
+
+    lc = ngx_http_icp_lookup_conf(cf, mcf);
+    if (lc == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    rc = ngx_array_push(&lc->servers);
+    if (rc == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(rc, sizeof(ngx_http_icp_redis_conf_t));
+
+    value = cf->args->elts;
+
+    return ngx_http_icp_redis_parse(cf, &value[1], cf->args->nelts - 1, rc);
 }
 
 
 char *
 ngx_http_icp_cache_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"icp_cache\" is not built yet");
-    return NGX_CONF_ERROR;
+    ngx_http_icp_main_conf_t  *mcf = conf;
+
+    u_char                      *p;
+    time_t                      *t;
+    ssize_t                      size;
+    ngx_str_t                   *value, name, s;
+    ngx_uint_t                   i;
+    ngx_http_icp_lookup_conf_t  *lc;
+
+    lc = ngx_http_icp_lookup_conf(cf, mcf);
+    if (lc == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (lc->zone) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    name.len = 0;
+    size = 0;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "zone=", 5) == 0) {
+            name.data = value[i].data + 5;
+            p = ngx_strlchr(name.data, value[i].data + value[i].len, ':');
+
+            if (p == NULL || p == name.data) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid zone \"%V\": expected "
+                                   "zone=NAME:SIZE", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            name.len = p - name.data;
+            s.data = p + 1;
+            s.len = value[i].data + value[i].len - s.data;
+
+            size = ngx_parse_size(&s);
+
+            if (size == NGX_ERROR) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid zone size \"%V\"", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            if (size < (ssize_t) (8 * ngx_pagesize)) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "zone \"%V\" is too small: at least %uzk",
+                                   &name, 8 * ngx_pagesize / 1024);
+                return NGX_CONF_ERROR;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "ttl=", 4) == 0) {
+            t = &lc->ttl;
+            s.data = value[i].data + 4;
+
+        } else if (ngx_strncmp(value[i].data, "negative_ttl=", 13) == 0) {
+            t = &lc->negative_ttl;
+            s.data = value[i].data + 13;
+
+        } else if (ngx_strncmp(value[i].data, "stale=", 6) == 0) {
+            t = &lc->stale;
+            s.data = value[i].data + 6;
+
+        } else {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\": expected "
+                               "zone=NAME:SIZE, ttl=TIME, negative_ttl=TIME "
+                               "or stale=TIME", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+
+        s.len = value[i].data + value[i].len - s.data;
+
+        *t = ngx_parse_time(&s, 1);
+
+        if (*t == (time_t) NGX_ERROR) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid time in \"%V\"", &value[i]);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (name.len == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"icp_cache\" needs zone=NAME:SIZE");
+        return NGX_CONF_ERROR;
+    }
+
+    lc->zone = ngx_http_icp_cache_zone(cf, &name, size);
+
+    return lc->zone ? NGX_CONF_OK : NGX_CONF_ERROR;
 }
 
 
@@ -39,9 +301,9 @@ ngx_http_icp_lookup_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return "is duplicate";
     }
 
-    lcf->lookup_ip_index = NGX_ERROR;
-    lcf->lookup_domain_index = NGX_ERROR;
-    lcf->lookup_contact_index = NGX_ERROR;
+    lcf->lookup_ip_index = NGX_HTTP_ICP_NO_VAR;
+    lcf->lookup_domain_index = NGX_HTTP_ICP_NO_VAR;
+    lcf->lookup_contact_index = NGX_HTTP_ICP_NO_VAR;
 
     value = cf->args->elts;
 
@@ -111,8 +373,8 @@ ngx_http_icp_lookup_merge(ngx_conf_t *cf, ngx_http_icp_loc_conf_t *prev,
     }
 
     if (conf->lookup_ip_index == NGX_CONF_UNSET) {
-        conf->lookup_domain_index = NGX_ERROR;
-        conf->lookup_contact_index = NGX_ERROR;
+        conf->lookup_domain_index = NGX_HTTP_ICP_NO_VAR;
+        conf->lookup_contact_index = NGX_HTTP_ICP_NO_VAR;
 
         return ngx_http_icp_lookup_var(cf, &addr, &conf->lookup_ip_index);
     }
@@ -121,23 +383,144 @@ ngx_http_icp_lookup_merge(ngx_conf_t *cf, ngx_http_icp_loc_conf_t *prev,
 }
 
 
+
+/*
+ * The rules' and the log's fields are all an entry keeps.  Cache keys
+ * start with a hash of that field set, so a reload with other rules never
+ * reads entries that lack a field it now needs.
+ */
+
 char *
 ngx_http_icp_lookup_init_conf(ngx_conf_t *cf, ngx_http_icp_main_conf_t *mcf)
 {
+    size_t                       i;
+    uint32_t                     h;
+    ngx_http_icp_lookup_conf_t  *lc;
+
+    lc = mcf->lookup;
+
+    if (lc == NULL) {
+        return NGX_CONF_OK;
+    }
+
+    if (lc->servers.nelts == 0) {
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "\"icp_cache\" without \"icp_redis\": "
+                           "no firmographic lookups");
+    }
+
+    if (ngx_http_icp_wanted(cf, &mcf->firmo_fields, 0, &lc->firmo,
+                            &lc->nfirmo)
+        != NGX_OK
+        || ngx_http_icp_wanted(cf, &mcf->contact_fields, 1, &lc->contact,
+                               &lc->ncontact)
+           != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    h = 0;
+
+    for (i = 0; i < lc->nfirmo; i++) {
+        h = lfr_murmur3_32(lc->firmo[i].data, lc->firmo[i].len + 1, h);
+    }
+
+    h = lfr_murmur3_32("|", 1, h);
+
+    for (i = 0; i < lc->ncontact; i++) {
+        h = lfr_murmur3_32(lc->contact[i].data, lc->contact[i].len + 1, h);
+    }
+
+    lc->fields_id.data = ngx_pnalloc(cf->pool, 8);
+    if (lc->fields_id.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    lc->fields_id.len = ngx_sprintf(lc->fields_id.data, "%08xD", h)
+                        - lc->fields_id.data;
+
     return NGX_CONF_OK;
+}
+
+
+/* names are NUL-terminated, so the hash above separates them */
+
+static ngx_int_t
+ngx_http_icp_wanted(ngx_conf_t *cf, ngx_array_t *names, ngx_uint_t hop,
+    icp_firmo_str_t **list, size_t *n)
+{
+    size_t            k;
+    ngx_str_t        *name;
+    ngx_uint_t        i;
+    icp_firmo_str_t  *l;
+
+    l = ngx_palloc(cf->pool, (names->nelts + 1) * sizeof(icp_firmo_str_t));
+    if (l == NULL) {
+        return NGX_ERROR;
+    }
+
+    name = names->elts;
+    k = 0;
+
+    for (i = 0; i < names->nelts; i++) {
+        l[k].data = (char *) ngx_pnalloc(cf->pool, name[i].len + 1);
+        if (l[k].data == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_cpystrn((u_char *) l[k].data, name[i].data, name[i].len + 1);
+        l[k].len = name[i].len;
+
+        if (hop && l[k].len == 6 && ngx_strncmp(l[k].data, "domain", 6) == 0)
+        {
+            hop = 0;
+        }
+
+        k++;
+    }
+
+    if (hop) {
+        l[k].data = "domain";
+        l[k].len = 6;
+        k++;
+    }
+
+    *list = l;
+    *n = k;
+
+    return NGX_OK;
 }
 
 
 ngx_int_t
 ngx_http_icp_lookup_init_process(ngx_cycle_t *cycle)
 {
-    return NGX_OK;
+    ngx_http_icp_main_conf_t    *mcf;
+    ngx_http_icp_lookup_conf_t  *lc;
+
+    mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_icp_module);
+
+    if (mcf == NULL || mcf->lookup == NULL
+        || mcf->lookup->servers.nelts == 0)
+    {
+        return NGX_OK;
+    }
+
+    lc = mcf->lookup;
+
+    ngx_rbtree_init(&ngx_http_icp_queries, &ngx_http_icp_queries_sentinel,
+                    ngx_str_rbtree_insert_value);
+
+    return ngx_http_icp_redis_init(cycle, lc->servers.elts,
+                                   lc->servers.nelts);
 }
 
 
 void
 ngx_http_icp_lookup_exit_process(ngx_cycle_t *cycle)
 {
+    ngx_http_icp_lookup_exiting = 1;
+    ngx_http_icp_redis_exit();
 }
 
 
@@ -145,13 +528,848 @@ ngx_int_t
 ngx_http_icp_lookup(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
     ngx_http_icp_loc_conf_t *lcf)
 {
+    uint32_t                     hash;
+    ngx_int_t                    rc;
+    ngx_str_t                    ck, rec, stale, *keys;
+    ngx_uint_t                   state;
+    ngx_str_node_t              *sn;
+    ngx_http_icp_query_t        *q;
+    ngx_http_icp_waiter_t       *w;
+    ngx_http_icp_main_conf_t    *mcf;
+    ngx_http_icp_lookup_conf_t  *lc;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_icp_module);
+    lc = mcf->lookup;
+
     ctx->firmo.cache = NGX_HTTP_ICP_CACHE_BYPASS;
 
-    return NGX_OK;
+    if (lc == NULL || lc->servers.nelts == 0) {
+        return NGX_OK;
+    }
+
+    keys = ngx_pcalloc(r->pool, NGX_HTTP_ICP_KEY_N * sizeof(ngx_str_t));
+    if (keys == NULL) {
+        return NGX_ERROR;
+    }
+
+    rc = ngx_http_icp_keys(r, lcf, keys);
+    if (rc != NGX_OK) {
+        return rc == NGX_DECLINED ? NGX_OK : NGX_ERROR;
+    }
+
+    if (ngx_http_icp_cache_key(r->pool, lc, keys, &ck) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "icp lookup: \"%V\"", &ck);
+
+    ngx_str_null(&stale);
+
+    if (lc->zone) {
+        rc = ngx_http_icp_cache_get(lc->zone, &ck, r->pool, &rec, &state);
+
+        if (rc == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+
+        if (rc == NGX_OK) {
+            if (state == NGX_HTTP_ICP_CACHE_FRESH) {
+                ctx->firmo.cache = NGX_HTTP_ICP_CACHE_HIT;
+                return ngx_http_icp_decode(r->pool, &rec, &ctx->firmo);
+            }
+
+            stale = rec;
+        }
+    }
+
+    hash = ngx_crc32_short(ck.data, ck.len);
+    sn = ngx_str_rbtree_lookup(&ngx_http_icp_queries, &ck, hash);
+
+    if (sn) {
+        q = (ngx_http_icp_query_t *) sn;
+
+    } else {
+        if (ngx_http_icp_redis_pick() == NULL) {
+            /* the circuit is open: no wait */
+            return ngx_http_icp_fallback(r, ctx, &stale);
+        }
+
+        q = ngx_http_icp_query_start(lc, &ck, keys);
+
+        if (q == NULL) {
+            return ngx_http_icp_fallback(r, ctx, &stale);
+        }
+
+        q->sn.node.key = hash;
+        ngx_rbtree_insert(&ngx_http_icp_queries, &q->sn.node);
+    }
+
+    w = ngx_palloc(r->pool, sizeof(ngx_http_icp_waiter_t));
+    if (w == NULL) {
+        return NGX_ERROR;
+    }
+
+    w->request = r;
+    w->ctx = ctx;
+    w->stale = stale;
+
+    ngx_queue_insert_tail(&q->waiters, &w->queue);
+    ctx->lookup = w;
+
+    return NGX_AGAIN;
 }
 
 
 void
 ngx_http_icp_lookup_cancel(ngx_http_icp_ctx_t *ctx)
 {
+    ngx_http_icp_waiter_t  *w;
+
+    w = ctx->lookup;
+
+    if (w) {
+        /* the query goes on for the cache, without this request */
+        ngx_queue_remove(&w->queue);
+        ctx->lookup = NULL;
+    }
+}
+
+
+/* NGX_DECLINED: the request has no usable key */
+
+static ngx_int_t
+ngx_http_icp_keys(ngx_http_request_t *r, ngx_http_icp_loc_conf_t *lcf,
+    ngx_str_t *keys)
+{
+    u_char                     *p;
+    ngx_int_t                   rc;
+    ngx_uint_t                  found;
+    ngx_http_variable_value_t  *v;
+
+    found = 0;
+
+    if (lcf->lookup_ip_index != NGX_HTTP_ICP_NO_VAR) {
+        v = ngx_http_get_indexed_variable(r, lcf->lookup_ip_index);
+
+        if (v && !v->not_found && v->len) {
+            rc = ngx_http_icp_ip_keys(r->pool, v->data, v->len, keys);
+            if (rc == NGX_ERROR) {
+                return NGX_ERROR;
+            }
+
+            found += (rc == NGX_OK);
+        }
+    }
+
+    if (lcf->lookup_domain_index != NGX_HTTP_ICP_NO_VAR) {
+        v = ngx_http_get_indexed_variable(r, lcf->lookup_domain_index);
+
+        if (v && !v->not_found && v->len) {
+            rc = ngx_http_icp_domain_key(r->pool, v->data, v->len,
+                                         &keys[NGX_HTTP_ICP_KEY_DOMAIN]);
+            if (rc == NGX_ERROR) {
+                return NGX_ERROR;
+            }
+
+            found += (rc == NGX_OK);
+        }
+    }
+
+    if (lcf->lookup_contact_index != NGX_HTTP_ICP_NO_VAR) {
+        v = ngx_http_get_indexed_variable(r, lcf->lookup_contact_index);
+
+        if (v && !v->not_found && v->len
+            && v->len <= NGX_HTTP_ICP_CONTACT_MAX)
+        {
+            p = ngx_pnalloc(r->pool, sizeof("contact:") - 1 + v->len);
+            if (p == NULL) {
+                return NGX_ERROR;
+            }
+
+            keys[NGX_HTTP_ICP_KEY_CONTACT].data = p;
+            p = ngx_cpymem(p, "contact:", sizeof("contact:") - 1);
+            p = ngx_cpymem(p, v->data, v->len);
+            keys[NGX_HTTP_ICP_KEY_CONTACT].len =
+                                    p - keys[NGX_HTTP_ICP_KEY_CONTACT].data;
+            found++;
+        }
+    }
+
+    return found ? NGX_OK : NGX_DECLINED;
+}
+
+
+/*
+ * The exact key and the network keys, in the text icp-load writes:
+ * inet_ntop's, which for IPv6 is RFC 5952.  An IPv4-mapped IPv6 address
+ * is looked up as the IPv4 address it is.
+ */
+
+static ngx_int_t
+ngx_http_icp_ip_keys(ngx_pool_t *pool, u_char *text, size_t len,
+    ngx_str_t *keys)
+{
+    int                     family;
+    u_char                  addr[16], net[16], *p;
+    char                    buf[NGX_INET6_ADDRSTRLEN + 1];
+    size_t                  alen, n;
+    ngx_uint_t              i, k, bits;
+    const ngx_uint_t       *lens;
+
+    static const ngx_uint_t  lens4[] = { 24, 16, 0 };
+    static const ngx_uint_t  lens6[] = { 64, 48, 32, 0 };
+
+    if (len > NGX_INET6_ADDRSTRLEN) {
+        return NGX_DECLINED;
+    }
+
+    ngx_cpystrn((u_char *) buf, text, len + 1);
+
+    if (inet_pton(AF_INET, buf, addr) == 1) {
+        family = AF_INET;
+
+    } else if (inet_pton(AF_INET6, buf, addr) == 1) {
+        family = AF_INET6;
+
+        if (IN6_IS_ADDR_V4MAPPED((struct in6_addr *) addr)) {
+            ngx_memmove(addr, addr + 12, 4);
+            family = AF_INET;
+        }
+
+    } else {
+        return NGX_DECLINED;
+    }
+
+    alen = (family == AF_INET) ? 4 : 16;
+    lens = (family == AF_INET) ? lens4 : lens6;
+
+    for (k = 0; k < 1 + 3; k++) {
+
+        if (k == 0) {
+            ngx_memcpy(net, addr, alen);
+            bits = 0;
+
+        } else if (lens[k - 1]) {
+            bits = lens[k - 1];
+
+            for (i = 0; i < alen; i++) {
+                net[i] = (i * 8 >= bits) ? 0 : addr[i];
+            }
+
+        } else {
+            break;
+        }
+
+        if (inet_ntop(family, net, buf, sizeof(buf)) == NULL) {
+            return NGX_DECLINED;
+        }
+
+        n = ngx_strlen(buf);
+
+        p = ngx_pnalloc(pool, sizeof("net:") + n + sizeof("/64"));
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        keys[NGX_HTTP_ICP_KEY_IP + k].data = p;
+
+        if (k == 0) {
+            p = ngx_sprintf(p, "ip:%*s", n, buf);
+        } else {
+            p = ngx_sprintf(p, "net:%*s/%ui", n, buf, bits);
+        }
+
+        keys[NGX_HTTP_ICP_KEY_IP + k].len = p - keys[NGX_HTTP_ICP_KEY_IP + k].data;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The form icp-load writes: lower case, no "www.", no trailing dot.
+ * NGX_DECLINED: not a domain name.
+ */
+
+static ngx_int_t
+ngx_http_icp_domain_key(ngx_pool_t *pool, u_char *name, size_t len,
+    ngx_str_t *key)
+{
+    u_char      c, *p;
+    ngx_uint_t  i;
+
+    while (len && name[len - 1] == '.') {
+        len--;
+    }
+
+    if (len > 4 && ngx_strncasecmp(name, (u_char *) "www.", 4) == 0) {
+        name += 4;
+        len -= 4;
+    }
+
+    if (len == 0 || len > NGX_HTTP_ICP_DOMAIN_MAX || name[0] == '.') {
+        return NGX_DECLINED;
+    }
+
+    p = ngx_pnalloc(pool, sizeof("domain:") - 1 + len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    key->data = p;
+    p = ngx_cpymem(p, "domain:", sizeof("domain:") - 1);
+
+    for (i = 0; i < len; i++) {
+        c = ngx_tolower(name[i]);
+
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+              || c == '-' || c == '.' || c == '_' || c >= 0x80))
+        {
+            return NGX_DECLINED;
+        }
+
+        *p++ = c;
+    }
+
+    key->len = p - key->data;
+
+    return NGX_OK;
+}
+
+
+/* FIELDS_ID|ip:ADDR|domain:NAME|contact:ID, absent keys left empty */
+
+static ngx_int_t
+ngx_http_icp_cache_key(ngx_pool_t *pool, ngx_http_icp_lookup_conf_t *lc,
+    ngx_str_t *keys, ngx_str_t *ck)
+{
+    u_char  *p;
+
+    ck->len = lc->fields_id.len + 3
+              + keys[NGX_HTTP_ICP_KEY_IP].len
+              + keys[NGX_HTTP_ICP_KEY_DOMAIN].len
+              + keys[NGX_HTTP_ICP_KEY_CONTACT].len;
+
+    ck->data = ngx_pnalloc(pool, ck->len);
+    if (ck->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_sprintf(ck->data, "%V|%V|%V|%V", &lc->fields_id,
+                    &keys[NGX_HTTP_ICP_KEY_IP],
+                    &keys[NGX_HTTP_ICP_KEY_DOMAIN],
+                    &keys[NGX_HTTP_ICP_KEY_CONTACT]);
+
+    ck->len = p - ck->data;
+
+    return NGX_OK;
+}
+
+
+/* NULL: no command could be sent (or no memory): the caller falls back */
+
+static ngx_http_icp_query_t *
+ngx_http_icp_query_start(ngx_http_icp_lookup_conf_t *lc, ngx_str_t *ck,
+    ngx_str_t *keys)
+{
+    ngx_uint_t             k;
+    ngx_pool_t            *pool;
+    ngx_http_icp_query_t  *q;
+
+    pool = ngx_create_pool(4096, ngx_cycle->log);
+    if (pool == NULL) {
+        return NULL;
+    }
+
+    q = ngx_pcalloc(pool, sizeof(ngx_http_icp_query_t));
+    if (q == NULL) {
+        goto failed;
+    }
+
+    q->pool = pool;
+    q->log = ngx_cycle->log;
+    q->lc = lc;
+    q->rs = ngx_http_icp_redis_pick();
+
+    q->sn.str.len = ck->len;
+    q->sn.str.data = ngx_pstrdup(pool, ck);
+    if (q->sn.str.data == NULL) {
+        goto failed;
+    }
+
+    for (k = 0; k < NGX_HTTP_ICP_KEY_HOP; k++) {
+        if (keys[k].len == 0) {
+            continue;
+        }
+
+        q->keys[k].len = keys[k].len;
+        q->keys[k].data = ngx_pstrdup(pool, &keys[k]);
+        if (q->keys[k].data == NULL) {
+            goto failed;
+        }
+    }
+
+    ngx_queue_init(&q->waiters);
+
+    q->timer.handler = ngx_http_icp_query_timeout;
+    q->timer.data = q;
+    q->timer.log = q->log;
+
+    for (k = 0; k < NGX_HTTP_ICP_KEY_HOP; k++) {
+        if (q->keys[k].len) {
+            q->pending += ngx_http_icp_query_send(q, k);
+        }
+    }
+
+    if (q->pending == 0) {
+        goto failed;
+    }
+
+    /* the replies may come back NULL now, but never before this returns */
+    ngx_add_timer(&q->timer, q->rs->conf->timeout);
+
+    return q;
+
+failed:
+
+    ngx_destroy_pool(pool);
+    return NULL;
+}
+
+
+/* 1: the command is out and its callback will come; 0: it is not */
+
+static ngx_uint_t
+ngx_http_icp_query_send(ngx_http_icp_query_t *q, ngx_uint_t key)
+{
+    u_char               *p;
+    size_t                argvlen[2];
+    ngx_str_t            *prefix;
+    const char           *argv[2];
+
+    prefix = &q->rs->conf->prefix;
+
+    p = ngx_pnalloc(q->pool, prefix->len + q->keys[key].len);
+    if (p == NULL) {
+        q->failed = 1;
+        return 0;
+    }
+
+    argv[0] = "HGETALL";
+    argvlen[0] = sizeof("HGETALL") - 1;
+    argv[1] = (char *) p;
+    argvlen[1] = ngx_cpymem(ngx_cpymem(p, prefix->data, prefix->len),
+                            q->keys[key].data, q->keys[key].len)
+                 - p;
+
+    q->slots[key].query = q;
+    q->slots[key].key = key;
+
+    if (ngx_http_icp_redis_send(q->rs, ngx_http_icp_query_reply,
+                                &q->slots[key], 2, argv, argvlen)
+        != NGX_OK)
+    {
+        q->failed = 1;
+        return 0;
+    }
+
+    return 1;
+}
+
+
+static void
+ngx_http_icp_query_reply(redisAsyncContext *ac, void *r, void *data)
+{
+    ngx_http_icp_slot_t   *slot = data;
+
+    u_char                *p;
+    size_t                 i, n, nwanted;
+    redisReply            *reply = r;
+    icp_firmo_rc_t         rc;
+    icp_firmo_str_t       *wanted;
+    icp_firmo_pair_t      *pairs;
+    ngx_http_icp_query_t  *q;
+    ngx_http_icp_record_t *rec;
+    icp_firmo_warning_t    warning;
+
+    q = slot->query;
+    rec = &q->recs[slot->key];
+
+    if (reply == NULL) {
+        /* the link went; ngx_http_icp_redis has logged why */
+        q->failed = 1;
+
+    } else if (reply->type == REDIS_REPLY_ERROR
+               && ngx_strncmp(reply->str, "WRONGTYPE", 9) != 0)
+    {
+        q->rs->stats.errors++;
+        q->failed = 1;
+        ngx_log_error(NGX_LOG_ERR, q->log, 0, "icp_redis %V: %*s",
+                      &q->rs->conf->addr, (size_t) reply->len, reply->str);
+
+    } else {
+        if (slot->key == NGX_HTTP_ICP_KEY_CONTACT) {
+            wanted = q->lc->contact;
+            nwanted = q->lc->ncontact;
+        } else {
+            wanted = q->lc->firmo;
+            nwanted = q->lc->nfirmo;
+        }
+
+        pairs = rec->pairs;
+        rc = icp_firmo_parse(reply, wanted, nwanted, pairs,
+                             ICP_FIRMO_FIELDS_MAX, &n, &warning);
+
+        if (warning.reason) {
+            ngx_log_error(NGX_LOG_WARN, q->log, 0,
+                          "icp lookup: key \"%V%V\": %s%s%*s",
+                          &q->rs->conf->prefix, &q->keys[slot->key],
+                          warning.reason,
+                          warning.field.len ? ", field " : "",
+                          warning.field.len, warning.field.data);
+        }
+
+        rec->found = (rc == ICP_FIRMO_FOUND);
+
+        /* the reply is freed when this returns */
+        for (i = 0; i < n; i++) {
+            p = ngx_pnalloc(q->pool, pairs[i].name.len + pairs[i].value.len);
+            if (p == NULL) {
+                q->failed = 1;
+                n = i;
+                break;
+            }
+
+            ngx_memcpy(p, pairs[i].name.data, pairs[i].name.len);
+            ngx_memcpy(p + pairs[i].name.len, pairs[i].value.data,
+                       pairs[i].value.len);
+            pairs[i].name.data = (char *) p;
+            pairs[i].value.data = (char *) p + pairs[i].name.len;
+        }
+
+        rec->n = n;
+    }
+
+    if (--q->pending) {
+        return;
+    }
+
+    if (!q->failed) {
+        ngx_http_icp_query_hop(q);
+
+        if (q->pending) {
+            return;
+        }
+    }
+
+    ngx_http_icp_query_finish(q);
+}
+
+
+/* the second round trip: the company of a contact, if nothing named it */
+
+static void
+ngx_http_icp_query_hop(ngx_http_icp_query_t *q)
+{
+    size_t                  i;
+    ngx_int_t               rc;
+    icp_firmo_pair_t       *pair;
+    ngx_http_icp_record_t  *contact;
+
+    contact = &q->recs[NGX_HTTP_ICP_KEY_CONTACT];
+
+    if (q->keys[NGX_HTTP_ICP_KEY_DOMAIN].len
+        || q->keys[NGX_HTTP_ICP_KEY_HOP].len
+        || !contact->found)
+    {
+        return;
+    }
+
+    for (i = 0; i < contact->n; i++) {
+        pair = &contact->pairs[i];
+
+        if (pair->name.len == 6 && ngx_strncmp(pair->name.data, "domain", 6)
+                                   == 0)
+        {
+            break;
+        }
+    }
+
+    if (i == contact->n) {
+        return;
+    }
+
+    rc = ngx_http_icp_domain_key(q->pool, (u_char *) pair->value.data,
+                                 pair->value.len,
+                                 &q->keys[NGX_HTTP_ICP_KEY_HOP]);
+
+    if (rc == NGX_DECLINED) {
+        return;
+    }
+
+    q->rs = ngx_http_icp_redis_pick();
+
+    if (rc == NGX_ERROR || q->rs == NULL) {
+        q->failed = 1;
+        return;
+    }
+
+    q->pending = ngx_http_icp_query_send(q, NGX_HTTP_ICP_KEY_HOP);
+
+    if (q->pending) {
+        ngx_add_timer(&q->timer, q->rs->conf->timeout);
+    }
+}
+
+
+static void
+ngx_http_icp_query_timeout(ngx_event_t *ev)
+{
+    ngx_http_icp_query_t  *q = ev->data;
+
+    /*
+     * Every command out on that link fails now, this query's too: the
+     * last callback finishes the query and frees it, ev with it.
+     */
+
+    ngx_http_icp_redis_timeout(q->rs);
+}
+
+
+static void
+ngx_http_icp_query_finish(ngx_http_icp_query_t *q)
+{
+    time_t                       ttl;
+    ngx_str_t                    rec, copy;
+    ngx_queue_t                 *head;
+    ngx_http_request_t          *r;
+    ngx_http_icp_waiter_t       *w;
+    ngx_http_icp_lookup_conf_t  *lc;
+
+    lc = q->lc;
+
+    if (q->timer.timer_set) {
+        ngx_del_timer(&q->timer);
+    }
+
+    ngx_rbtree_delete(&ngx_http_icp_queries, &q->sn.node);
+
+    if (!q->failed && ngx_http_icp_encode(q, &rec) != NGX_OK) {
+        q->failed = 1;
+    }
+
+    if (!q->failed && lc->zone) {
+        /* two zero counts: nothing found, a negative entry */
+        ttl = (rec.data[0] || rec.data[1]) ? lc->ttl : lc->negative_ttl;
+        ngx_http_icp_cache_put(lc->zone, &q->sn.str, &rec, ttl, lc->stale);
+    }
+
+    while (!ngx_queue_empty(&q->waiters)) {
+        head = ngx_queue_head(&q->waiters);
+        w = ngx_queue_data(head, ngx_http_icp_waiter_t, queue);
+
+        ngx_queue_remove(head);
+        w->ctx->lookup = NULL;
+
+        if (ngx_http_icp_lookup_exiting) {
+            continue;
+        }
+
+        r = w->request;
+
+        if (q->failed) {
+            (void) ngx_http_icp_fallback(r, w->ctx, &w->stale);
+
+        } else {
+            w->ctx->firmo.cache = NGX_HTTP_ICP_CACHE_MISS;
+
+            copy.len = rec.len;
+            copy.data = ngx_pstrdup(r->pool, &rec);
+
+            if (copy.data == NULL
+                || ngx_http_icp_decode(r->pool, &copy, &w->ctx->firmo)
+                   != NGX_OK)
+            {
+                (void) ngx_http_icp_fallback(r, w->ctx, NULL);
+            }
+        }
+
+        ngx_http_icp_lookup_done(r);
+    }
+
+    ngx_destroy_pool(q->pool);
+}
+
+
+/*
+ * A record, as cached and as handed to the waiters: the number of
+ * firmographic and of contact fields (a byte each), then per field the
+ * name's and the value's length (two bytes each, big-endian), the name
+ * and the value.  At most ICP_FIRMO_FIELDS_MAX fields of each kind, values
+ * of at most ICP_FIRMO_VALUE_MAX bytes.
+ */
+
+static ngx_int_t
+ngx_http_icp_encode(ngx_http_icp_query_t *q, ngx_str_t *out)
+{
+    u_char                 *p;
+    size_t                  i, j, k, n, size;
+    icp_firmo_pair_t        merged[ICP_FIRMO_FIELDS_MAX], *list;
+    ngx_http_icp_record_t  *ip, *domain, *contact;
+
+    ip = NULL;
+
+    for (k = NGX_HTTP_ICP_KEY_IP; k < NGX_HTTP_ICP_KEY_DOMAIN; k++) {
+        if (q->recs[k].found) {
+            ip = &q->recs[k];
+            break;
+        }
+    }
+
+    domain = q->keys[NGX_HTTP_ICP_KEY_DOMAIN].len
+             ? &q->recs[NGX_HTTP_ICP_KEY_DOMAIN]
+             : &q->recs[NGX_HTTP_ICP_KEY_HOP];
+    contact = &q->recs[NGX_HTTP_ICP_KEY_CONTACT];
+
+    n = 0;
+
+    if (ip) {
+        ngx_memcpy(merged, ip->pairs, ip->n * sizeof(icp_firmo_pair_t));
+        n = ip->n;
+    }
+
+    for (i = 0; i < domain->n; i++) {
+        for (j = 0; j < n; j++) {
+            if (merged[j].name.len == domain->pairs[i].name.len
+                && ngx_strncmp(merged[j].name.data, domain->pairs[i].name.data,
+                               merged[j].name.len)
+                   == 0)
+            {
+                break;
+            }
+        }
+
+        if (j < n || n < ICP_FIRMO_FIELDS_MAX) {
+            merged[j] = domain->pairs[i];
+            n += (j == n);
+        }
+    }
+
+    size = 2;
+
+    for (k = 0; k < 2; k++) {
+        list = k ? contact->pairs : merged;
+
+        for (i = 0; i < (k ? contact->n : n); i++) {
+            size += 4 + list[i].name.len + list[i].value.len;
+        }
+    }
+
+    p = ngx_pnalloc(q->pool, size);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    out->data = p;
+    out->len = size;
+
+    *p++ = (u_char) n;
+    *p++ = (u_char) contact->n;
+
+    for (k = 0; k < 2; k++) {
+        list = k ? contact->pairs : merged;
+
+        for (i = 0; i < (k ? contact->n : n); i++) {
+            *p++ = (u_char) (list[i].name.len >> 8);
+            *p++ = (u_char) list[i].name.len;
+            *p++ = (u_char) (list[i].value.len >> 8);
+            *p++ = (u_char) list[i].value.len;
+            p = ngx_cpymem(p, list[i].name.data, list[i].name.len);
+            p = ngx_cpymem(p, list[i].value.data, list[i].value.len);
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* the fields point into rec, which must live in pool */
+
+static ngx_int_t
+ngx_http_icp_decode(ngx_pool_t *pool, ngx_str_t *rec,
+    ngx_http_icp_firmo_t *firmo)
+{
+    u_char                *p, *end;
+    size_t                 nlen, vlen;
+    ngx_uint_t             i, n[2], k;
+    ngx_http_icp_field_t  *f[2];
+
+    p = rec->data;
+    end = p + rec->len;
+
+    if (rec->len < 2) {
+        return NGX_ERROR;
+    }
+
+    n[0] = *p++;
+    n[1] = *p++;
+
+    for (k = 0; k < 2; k++) {
+        f[k] = ngx_palloc(pool, (n[k] + 1) * sizeof(ngx_http_icp_field_t));
+        if (f[k] == NULL) {
+            return NGX_ERROR;
+        }
+
+        for (i = 0; i < n[k]; i++) {
+            if (end - p < 4) {
+                return NGX_ERROR;
+            }
+
+            nlen = (p[0] << 8) | p[1];
+            vlen = (p[2] << 8) | p[3];
+            p += 4;
+
+            if ((size_t) (end - p) < nlen + vlen) {
+                return NGX_ERROR;
+            }
+
+            f[k][i].name.data = p;
+            f[k][i].name.len = nlen;
+            f[k][i].value.data = p + nlen;
+            f[k][i].value.len = vlen;
+            p += nlen + vlen;
+        }
+    }
+
+    firmo->firmo = f[0];
+    firmo->nfirmo = n[0];
+    firmo->contact = f[1];
+    firmo->ncontact = n[1];
+
+    return NGX_OK;
+}
+
+
+/* Redis failed us: the expired entry if there is one, else no data */
+
+static ngx_int_t
+ngx_http_icp_fallback(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
+    ngx_str_t *stale)
+{
+    ctx->firmo.firmo = NULL;
+    ctx->firmo.nfirmo = 0;
+    ctx->firmo.contact = NULL;
+    ctx->firmo.ncontact = 0;
+
+    if (stale && stale->len
+        && ngx_http_icp_decode(r->pool, stale, &ctx->firmo) == NGX_OK)
+    {
+        ctx->firmo.cache = NGX_HTTP_ICP_CACHE_STALE;
+        return NGX_OK;
+    }
+
+    ctx->firmo.cache = NGX_HTTP_ICP_CACHE_ERROR;
+
+    return NGX_OK;
 }

@@ -1,0 +1,32 @@
+/*
+ * The lookup cache: a shared-memory zone of opaque records by key, shared
+ * by all workers, with expiry, a stale window and LRU eviction.
+ */
+
+#ifndef NGX_HTTP_ICP_CACHE_H
+#define NGX_HTTP_ICP_CACHE_H
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+
+/* what ngx_http_icp_cache_get found */
+#define NGX_HTTP_ICP_CACHE_FRESH     0
+#define NGX_HTTP_ICP_CACHE_EXPIRED   1   /* within its stale window */
+
+
+ngx_shm_zone_t *ngx_http_icp_cache_zone(ngx_conf_t *cf, ngx_str_t *name,
+    size_t size);
+
+/*
+ * NGX_OK: *data is a copy in pool, *state says fresh or expired;
+ * NGX_DECLINED: no usable entry; NGX_ERROR: out of memory.
+ */
+ngx_int_t ngx_http_icp_cache_get(ngx_shm_zone_t *zone, ngx_str_t *key,
+    ngx_pool_t *pool, ngx_str_t *data, ngx_uint_t *state);
+
+/* Stores data for ttl seconds, kept stale seconds more; evicts as needed. */
+void ngx_http_icp_cache_put(ngx_shm_zone_t *zone, ngx_str_t *key,
+    ngx_str_t *data, time_t ttl, time_t stale);
+
+#endif /* NGX_HTTP_ICP_CACHE_H */

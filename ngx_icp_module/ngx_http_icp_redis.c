@@ -1,0 +1,590 @@
+/*
+ * hiredis on nginx's event loop.
+ *
+ * Each hiredis connection gets an ngx_connection_t for its socket; the
+ * adapter hooks add and delete level-triggered events on it, so one
+ * redisAsyncHandleRead per event is enough whatever is left unread.
+ * hiredis owns the socket: the cleanup hook gives the ngx_connection_t
+ * back without closing it.
+ *
+ * A connection counts as up only when the PING sent after AUTH and SELECT
+ * is answered, so a Redis that accepts connections but does not run
+ * (SIGSTOP) keeps the circuit open.  Until then only the very first
+ * connection of a worker takes commands; they wait in hiredis's buffer.
+ */
+
+#include "ngx_http_icp_redis.h"
+
+
+#define NGX_HTTP_ICP_REDIS_BACKOFF_MIN  100
+#define NGX_HTTP_ICP_REDIS_BACKOFF_MAX  3000
+
+
+static void ngx_http_icp_redis_connect(ngx_http_icp_redis_t *rs);
+static void ngx_http_icp_redis_handshake(redisAsyncContext *ac, void *r,
+    void *data);
+static void ngx_http_icp_redis_on_connect(const redisAsyncContext *ac,
+    int status);
+static void ngx_http_icp_redis_on_disconnect(const redisAsyncContext *ac,
+    int status);
+static void ngx_http_icp_redis_drop(ngx_http_icp_redis_t *rs,
+    const char *reason);
+static void ngx_http_icp_redis_lost(ngx_http_icp_redis_t *rs,
+    const char *reason);
+static void ngx_http_icp_redis_timer(ngx_event_t *ev);
+static void ngx_http_icp_redis_read(ngx_event_t *ev);
+static void ngx_http_icp_redis_write(ngx_event_t *ev);
+static void ngx_http_icp_redis_add_read(void *data);
+static void ngx_http_icp_redis_del_read(void *data);
+static void ngx_http_icp_redis_add_write(void *data);
+static void ngx_http_icp_redis_del_write(void *data);
+static void ngx_http_icp_redis_cleanup(void *data);
+
+
+static ngx_http_icp_redis_t  *ngx_http_icp_redis;
+static ngx_uint_t             ngx_http_icp_nredis;
+static ngx_uint_t             ngx_http_icp_redis_exiting;
+
+
+char *
+ngx_http_icp_redis_parse(ngx_conf_t *cf, ngx_str_t *value, ngx_uint_t n,
+    ngx_http_icp_redis_conf_t *rc)
+{
+    u_char      *p;
+    ngx_url_t    u;
+    ngx_str_t    s;
+    ngx_int_t    ms;
+    ngx_uint_t   i;
+
+    rc->addr = value[0];
+    rc->db = -1;
+    ngx_str_set(&rc->prefix, "icp:");
+    rc->connect_timeout = 500;
+    rc->timeout = 250;
+
+    for (i = 1; i < n; i++) {
+
+        if (ngx_strncmp(value[i].data, "db=", 3) == 0) {
+            rc->db = ngx_atoi(value[i].data + 3, value[i].len - 3);
+            if (rc->db == NGX_ERROR) {
+                goto invalid;
+            }
+
+        } else if (ngx_strncmp(value[i].data, "password=", 9) == 0) {
+            rc->password.data = value[i].data + 9;
+            rc->password.len = value[i].len - 9;
+
+        } else if (ngx_strncmp(value[i].data, "prefix=", 7) == 0) {
+            rc->prefix.data = value[i].data + 7;
+            rc->prefix.len = value[i].len - 7;
+
+        } else if (ngx_strncmp(value[i].data, "connect_timeout=", 16) == 0
+                   || ngx_strncmp(value[i].data, "timeout=", 8) == 0)
+        {
+            p = ngx_strlchr(value[i].data, value[i].data + value[i].len, '=');
+            s.data = p + 1;
+            s.len = value[i].data + value[i].len - s.data;
+
+            ms = ngx_parse_time(&s, 0);
+            if (ms == NGX_ERROR || ms == 0) {
+                goto invalid;
+            }
+
+            if (value[i].data[0] == 'c') {
+                rc->connect_timeout = (ngx_msec_t) ms;
+            } else {
+                rc->timeout = (ngx_msec_t) ms;
+            }
+
+        } else {
+            goto invalid;
+        }
+    }
+
+    if (ngx_strncmp(rc->addr.data, "unix:", 5) == 0) {
+        if (rc->addr.len == 5) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "no path in \"%V\"", &rc->addr);
+            return NGX_CONF_ERROR;
+        }
+
+        rc->path.len = rc->addr.len - 5;
+        rc->path.data = ngx_pnalloc(cf->pool, rc->path.len + 1);
+        if (rc->path.data == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memcpy(rc->path.data, rc->addr.data + 5, rc->path.len);
+        rc->path.data[rc->path.len] = '\0';
+
+        return NGX_CONF_OK;
+    }
+
+    /* resolved now: hiredis would resolve a name blocking, per connect */
+
+    ngx_memzero(&u, sizeof(ngx_url_t));
+    u.url = rc->addr;
+    u.default_port = 6379;
+
+    if (ngx_parse_url(cf->pool, &u) != NGX_OK || u.naddrs == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "%s in \"%V\"",
+                           u.err ? u.err : "host not found", &rc->addr);
+        return NGX_CONF_ERROR;
+    }
+
+    rc->host.data = ngx_pnalloc(cf->pool, NGX_SOCKADDR_STRLEN + 1);
+    if (rc->host.data == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    rc->host.len = ngx_sock_ntop(u.addrs[0].sockaddr, u.addrs[0].socklen,
+                                 rc->host.data, NGX_SOCKADDR_STRLEN, 0);
+    rc->host.data[rc->host.len] = '\0';
+    rc->port = ngx_inet_get_port(u.addrs[0].sockaddr);
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid parameter \"%V\": expected db=N, "
+                       "password=S, prefix=P, connect_timeout=TIME "
+                       "or timeout=TIME", &value[i]);
+    return NGX_CONF_ERROR;
+}
+
+
+ngx_int_t
+ngx_http_icp_redis_init(ngx_cycle_t *cycle, ngx_http_icp_redis_conf_t *confs,
+    ngx_uint_t n)
+{
+    ngx_uint_t             i;
+    ngx_http_icp_redis_t  *rs;
+
+    rs = ngx_pcalloc(cycle->pool, n * sizeof(ngx_http_icp_redis_t));
+    if (rs == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_icp_redis = rs;
+    ngx_http_icp_nredis = n;
+
+    for (i = 0; i < n; i++) {
+        rs[i].conf = &confs[i];
+        rs[i].log = cycle->log;
+        rs[i].backoff = NGX_HTTP_ICP_REDIS_BACKOFF_MIN;
+        rs[i].timer.handler = ngx_http_icp_redis_timer;
+        rs[i].timer.data = &rs[i];
+        rs[i].timer.log = cycle->log;
+        /* a retry pending must not hold up a graceful shutdown */
+        rs[i].timer.cancelable = 1;
+
+        ngx_http_icp_redis_connect(&rs[i]);
+    }
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_icp_redis_exit(void)
+{
+    ngx_uint_t             i;
+    redisAsyncContext     *ac;
+    ngx_http_icp_redis_t  *rs;
+
+    ngx_http_icp_redis_exiting = 1;
+
+    for (i = 0; i < ngx_http_icp_nredis; i++) {
+        rs = &ngx_http_icp_redis[i];
+
+        if (rs->timer.timer_set) {
+            ngx_del_timer(&rs->timer);
+        }
+
+        ac = rs->ac;
+
+        if (ac) {
+            rs->ac = NULL;
+            redisAsyncFree(ac);
+        }
+    }
+}
+
+
+ngx_http_icp_redis_t *
+ngx_http_icp_redis_pick(void)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < ngx_http_icp_nredis; i++) {
+        if (ngx_http_icp_redis[i].ac && !ngx_http_icp_redis[i].failed) {
+            return &ngx_http_icp_redis[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+ngx_int_t
+ngx_http_icp_redis_send(ngx_http_icp_redis_t *rs, redisCallbackFn *fn,
+    void *data, int argc, const char **argv, const size_t *argvlen)
+{
+    if (rs->ac == NULL
+        || redisAsyncCommandArgv(rs->ac, fn, data, argc, argv, argvlen)
+           != REDIS_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    rs->stats.commands++;
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_icp_redis_timeout(ngx_http_icp_redis_t *rs)
+{
+    rs->stats.timeouts++;
+    ngx_http_icp_redis_drop(rs, "command timed out");
+}
+
+
+ngx_http_icp_redis_t *
+ngx_http_icp_redis_servers(ngx_uint_t *n)
+{
+    *n = ngx_http_icp_nredis;
+    return ngx_http_icp_redis;
+}
+
+
+static void
+ngx_http_icp_redis_connect(ngx_http_icp_redis_t *rs)
+{
+    u_char                      db[NGX_INT_T_LEN];
+    size_t                      argvlen[2];
+    const char                 *argv[2];
+    ngx_connection_t           *c;
+    redisAsyncContext          *ac;
+    ngx_http_icp_redis_conf_t  *rc;
+
+    rc = rs->conf;
+    rs->stats.state = NGX_HTTP_ICP_REDIS_CONNECTING;
+
+    if (rc->path.len) {
+        ac = redisAsyncConnectUnix((char *) rc->path.data);
+    } else {
+        ac = redisAsyncConnect((char *) rc->host.data, rc->port);
+    }
+
+    if (ac == NULL) {
+        ngx_http_icp_redis_lost(rs, "out of memory");
+        return;
+    }
+
+    if (ac->err) {
+        /* refused at once, as a local port with nothing behind it is */
+        rs->stats.errors++;
+        ngx_http_icp_redis_lost(rs, ac->errstr);
+        redisAsyncFree(ac);
+        return;
+    }
+
+    c = ngx_get_connection(ac->c.fd, rs->log);
+    if (c == NULL) {
+        redisAsyncFree(ac);
+        ngx_http_icp_redis_lost(rs, "no free connection");
+        return;
+    }
+
+    c->data = ac;
+    c->read->handler = ngx_http_icp_redis_read;
+    c->write->handler = ngx_http_icp_redis_write;
+    c->read->log = c->log;
+    c->write->log = c->log;
+
+    ac->data = rs;
+    ac->ev.data = c;
+    ac->ev.addRead = ngx_http_icp_redis_add_read;
+    ac->ev.delRead = ngx_http_icp_redis_del_read;
+    ac->ev.addWrite = ngx_http_icp_redis_add_write;
+    ac->ev.delWrite = ngx_http_icp_redis_del_write;
+    ac->ev.cleanup = ngx_http_icp_redis_cleanup;
+
+    redisAsyncSetConnectCallback(ac, ngx_http_icp_redis_on_connect);
+    redisAsyncSetDisconnectCallback(ac, ngx_http_icp_redis_on_disconnect);
+
+    rs->ac = ac;
+    rs->ready = 0;
+
+    /* the handshake goes first: hiredis sends in order */
+
+    if (rc->password.len) {
+        argv[0] = "AUTH";
+        argvlen[0] = 4;
+        argv[1] = (char *) rc->password.data;
+        argvlen[1] = rc->password.len;
+        redisAsyncCommandArgv(ac, ngx_http_icp_redis_handshake, NULL,
+                              2, argv, argvlen);
+    }
+
+    if (rc->db >= 0) {
+        argv[0] = "SELECT";
+        argvlen[0] = 6;
+        argv[1] = (char *) db;
+        argvlen[1] = ngx_sprintf(db, "%i", rc->db) - db;
+        redisAsyncCommandArgv(ac, ngx_http_icp_redis_handshake, NULL,
+                              2, argv, argvlen);
+    }
+
+    argv[0] = "PING";
+    argvlen[0] = 4;
+
+    if (redisAsyncCommandArgv(ac, ngx_http_icp_redis_handshake, rs,
+                              1, argv, argvlen)
+        != REDIS_OK)
+    {
+        ngx_http_icp_redis_drop(rs, "out of memory");
+        return;
+    }
+
+    ngx_add_timer(&rs->timer, rc->connect_timeout);
+}
+
+
+/* AUTH and SELECT come with data NULL, the closing PING with the server */
+
+static void
+ngx_http_icp_redis_handshake(redisAsyncContext *ac, void *r, void *data)
+{
+    redisReply            *reply = r;
+    ngx_http_icp_redis_t  *rs = ac->data;
+
+    if (reply == NULL || rs->ac != ac) {
+        /* the link went: ngx_http_icp_redis_lost() has seen to it */
+        return;
+    }
+
+    if (reply->type == REDIS_REPLY_ERROR) {
+        rs->stats.errors++;
+        ngx_log_error(NGX_LOG_ERR, rs->log, 0, "icp_redis %V: %*s",
+                      &rs->conf->addr, (size_t) reply->len, reply->str);
+        ngx_http_icp_redis_drop(rs, "handshake refused");
+        return;
+    }
+
+    if (data == NULL) {
+        return;
+    }
+
+    if (rs->timer.timer_set) {
+        ngx_del_timer(&rs->timer);
+    }
+
+    if (rs->failed) {
+        ngx_log_error(NGX_LOG_NOTICE, rs->log, 0,
+                      "icp_redis %V: connected again", &rs->conf->addr);
+    }
+
+    rs->ready = 1;
+    rs->failed = 0;
+    rs->backoff = NGX_HTTP_ICP_REDIS_BACKOFF_MIN;
+    rs->stats.state = NGX_HTTP_ICP_REDIS_READY;
+}
+
+
+static void
+ngx_http_icp_redis_on_connect(const redisAsyncContext *ac, int status)
+{
+    ngx_http_icp_redis_t  *rs = ac->data;
+
+    if (status != REDIS_OK && rs->ac == ac) {
+        /* hiredis frees the context when this returns */
+        rs->stats.errors++;
+        ngx_http_icp_redis_lost(rs, ac->errstr);
+    }
+}
+
+
+static void
+ngx_http_icp_redis_on_disconnect(const redisAsyncContext *ac, int status)
+{
+    ngx_http_icp_redis_t  *rs = ac->data;
+
+    if (rs->ac != ac) {
+        /* dropped on purpose: already accounted for */
+        return;
+    }
+
+    rs->stats.errors++;
+    ngx_http_icp_redis_lost(rs, status == REDIS_OK ? "closed by the server"
+                                                   : ac->errstr);
+}
+
+
+static void
+ngx_http_icp_redis_drop(ngx_http_icp_redis_t *rs, const char *reason)
+{
+    redisAsyncContext  *ac;
+
+    ac = rs->ac;
+
+    ngx_http_icp_redis_lost(rs, reason);
+
+    /* fails every command still out, with a NULL reply */
+    redisAsyncFree(ac);
+}
+
+
+static void
+ngx_http_icp_redis_lost(ngx_http_icp_redis_t *rs, const char *reason)
+{
+    ngx_uint_t  level;
+
+    rs->ac = NULL;
+    rs->ready = 0;
+    rs->stats.state = NGX_HTTP_ICP_REDIS_DOWN;
+
+    if (rs->timer.timer_set) {
+        ngx_del_timer(&rs->timer);
+    }
+
+    if (ngx_http_icp_redis_exiting) {
+        return;
+    }
+
+    /* said once per outage; the retries are heard at info level */
+    level = rs->failed ? NGX_LOG_INFO : NGX_LOG_ERR;
+
+    ngx_log_error(level, rs->log, 0,
+                  "icp_redis %V: %s, lookups skipped, retry in %Mms",
+                  &rs->conf->addr, reason, rs->backoff);
+
+    rs->failed = 1;
+
+    ngx_add_timer(&rs->timer, rs->backoff);
+
+    rs->backoff = ngx_min(rs->backoff * 2, NGX_HTTP_ICP_REDIS_BACKOFF_MAX);
+}
+
+
+static void
+ngx_http_icp_redis_timer(ngx_event_t *ev)
+{
+    ngx_http_icp_redis_t  *rs = ev->data;
+
+    if (rs->ac) {
+        rs->stats.timeouts++;
+        ngx_http_icp_redis_drop(rs, "connect timed out");
+        return;
+    }
+
+    rs->stats.reconnects++;
+    ngx_http_icp_redis_connect(rs);
+}
+
+
+static void
+ngx_http_icp_redis_read(ngx_event_t *ev)
+{
+    ngx_connection_t  *c = ev->data;
+
+    redisAsyncHandleRead(c->data);
+}
+
+
+static void
+ngx_http_icp_redis_write(ngx_event_t *ev)
+{
+    ngx_connection_t  *c = ev->data;
+
+    redisAsyncHandleWrite(c->data);
+}
+
+
+/*
+ * The hooks must be idempotent.  Level-triggered: hiredis reads once per
+ * call, and the event comes again while anything is left to read.
+ */
+
+static void
+ngx_http_icp_redis_add_read(void *data)
+{
+    ngx_connection_t  *c = data;
+
+    if (!c->read->active
+        && ngx_add_event(c->read, NGX_READ_EVENT, NGX_LEVEL_EVENT) != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_ALERT, c->log, 0, "icp_redis: add read failed");
+    }
+}
+
+
+static void
+ngx_http_icp_redis_del_read(void *data)
+{
+    ngx_connection_t  *c = data;
+
+    if (c->read->active) {
+        ngx_del_event(c->read, NGX_READ_EVENT, 0);
+    }
+}
+
+
+static void
+ngx_http_icp_redis_add_write(void *data)
+{
+    ngx_connection_t  *c = data;
+
+    if (!c->write->active
+        && ngx_add_event(c->write, NGX_WRITE_EVENT, NGX_LEVEL_EVENT) != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_ALERT, c->log, 0,
+                      "icp_redis: add write failed");
+    }
+}
+
+
+static void
+ngx_http_icp_redis_del_write(void *data)
+{
+    ngx_connection_t  *c = data;
+
+    if (c->write->active) {
+        ngx_del_event(c->write, NGX_WRITE_EVENT, 0);
+    }
+}
+
+
+/* hiredis closes the socket right after: the events need no syscall */
+
+static void
+ngx_http_icp_redis_cleanup(void *data)
+{
+    ngx_connection_t  *c = data;
+
+    if (c->read->active) {
+        ngx_del_event(c->read, NGX_READ_EVENT, NGX_CLOSE_EVENT);
+    }
+
+    if (c->write->active) {
+        ngx_del_event(c->write, NGX_WRITE_EVENT, NGX_CLOSE_EVENT);
+    }
+
+    if (c->read->posted) {
+        ngx_delete_posted_event(c->read);
+    }
+
+    if (c->write->posted) {
+        ngx_delete_posted_event(c->write);
+    }
+
+    c->read->closed = 1;
+    c->write->closed = 1;
+
+    ngx_free_connection(c);
+
+    c->fd = (ngx_socket_t) -1;
+}

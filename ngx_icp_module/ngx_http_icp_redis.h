@@ -1,0 +1,82 @@
+/*
+ * Redis connections of a worker: hiredis's async API driven by nginx's
+ * event loop, one connection per configured server, fallbacks in order,
+ * reconnects with exponential backoff and a circuit that stays open
+ * (lookups skipped at once) while no server answers.
+ */
+
+#ifndef NGX_HTTP_ICP_REDIS_H
+#define NGX_HTTP_ICP_REDIS_H
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_event.h>
+
+#include <hiredis/hiredis.h>
+#include <hiredis/async.h>
+
+
+/* ngx_http_icp_redis_stats_t.state */
+#define NGX_HTTP_ICP_REDIS_DOWN        0   /* waiting for the next try */
+#define NGX_HTTP_ICP_REDIS_CONNECTING  1   /* connect or AUTH/SELECT/PING */
+#define NGX_HTTP_ICP_REDIS_READY       2
+
+
+/* one icp_redis directive */
+typedef struct {
+    ngx_str_t                   addr;       /* as written, for the logs */
+    ngx_str_t                   host;       /* numeric, NUL-terminated */
+    int                         port;
+    ngx_str_t                   path;       /* unix:, NUL-terminated */
+    ngx_int_t                   db;         /* -1: no SELECT */
+    ngx_str_t                   password;   /* empty: no AUTH */
+    ngx_str_t                   prefix;
+    ngx_msec_t                  connect_timeout;
+    ngx_msec_t                  timeout;    /* per command */
+} ngx_http_icp_redis_conf_t;
+
+
+/* per worker and server, for the status endpoint */
+typedef struct {
+    ngx_uint_t                  state;
+    ngx_uint_t                  commands;
+    ngx_uint_t                  errors;     /* error replies, lost links */
+    ngx_uint_t                  timeouts;   /* connect and command */
+    ngx_uint_t                  reconnects;
+} ngx_http_icp_redis_stats_t;
+
+
+typedef struct {
+    ngx_http_icp_redis_conf_t  *conf;
+    redisAsyncContext          *ac;         /* NULL: not connected */
+    ngx_event_t                 timer;      /* connect timeout or retry */
+    ngx_msec_t                  backoff;
+    ngx_log_t                  *log;
+    ngx_http_icp_redis_stats_t  stats;
+    unsigned                    ready:1;    /* handshake answered */
+    unsigned                    failed:1;   /* circuit open */
+} ngx_http_icp_redis_t;
+
+
+char *ngx_http_icp_redis_parse(ngx_conf_t *cf, ngx_str_t *value,
+    ngx_uint_t n, ngx_http_icp_redis_conf_t *rc);
+
+ngx_int_t ngx_http_icp_redis_init(ngx_cycle_t *cycle,
+    ngx_http_icp_redis_conf_t *confs, ngx_uint_t n);
+void ngx_http_icp_redis_exit(void);
+
+/* the first server taking commands, NULL while the circuit is open */
+ngx_http_icp_redis_t *ngx_http_icp_redis_pick(void);
+
+/* NGX_OK: fn(ac, reply, data) will be called, with a NULL reply if lost */
+ngx_int_t ngx_http_icp_redis_send(ngx_http_icp_redis_t *rs,
+    redisCallbackFn *fn, void *data, int argc, const char **argv,
+    const size_t *argvlen);
+
+/* a command got no answer in time: drop the link, fail what is out */
+void ngx_http_icp_redis_timeout(ngx_http_icp_redis_t *rs);
+
+/* this worker's servers in configuration order: conf->addr and stats */
+ngx_http_icp_redis_t *ngx_http_icp_redis_servers(ngx_uint_t *n);
+
+#endif /* NGX_HTTP_ICP_REDIS_H */
