@@ -1,0 +1,229 @@
+# Redis failures never hold a request up for long and never block the
+# worker: a dead Redis costs the first request at most the connect
+# timeout, then the circuit is open and lookups are skipped at once
+# ($icp_cache ERROR, the non-ICP variant); a restarted Redis is used again
+# without a reload; a paused Redis (SIGSTOP) times commands out while the
+# worker goes on serving; fallback servers, AUTH and SELECT.
+
+use strict;
+use warnings;
+use lib 't/lib';
+use Test::More;
+use Time::HiRes qw(time sleep);
+use IO::Socket::INET;
+use IcpTest;
+
+my $RULES = <<'EOF';
+icp enterprise {
+    employees >= 1000;
+}
+route enterprise * {
+    variant ent /lp/ent.html;
+}
+route * * {
+    variant default /lp/default.html;
+}
+EOF
+
+sub site {
+    my ($t) = @_;
+    $t->write_file('rules/site.rules', $RULES);
+    $t->write_file("html/lp/$_.html", "$_\n") for qw(ent default);
+    $t->write_file('html/plain.html', "plain\n");
+}
+
+my $SERVER = <<'EOF';
+server {
+    listen %%PORT%%;
+    root %%ROOT%%;
+    icp_rules %%RULES%%/site.rules;
+    add_header X-Cache $icp_cache always;
+
+    location = / {
+        icp on;
+    }
+    location / {
+    }
+}
+EOF
+
+# GET / as a visitor: (page, $icp_cache, seconds taken)
+sub visit {
+    my ($t, $ip) = @_;
+    my $start = time;
+    my $r = $t->get('/', 'X-Forwarded-For' => $ip);
+    my $took = time - $start;
+    is($r->{status}, 200, "visitor $ip: 200");
+    chomp(my $page = $r->{content} // '');
+    return ($page, $r->{headers}{'x-cache'} // '', $took);
+}
+
+sub load {
+    my ($redis, @auth) = @_;
+    $redis->cli(@auth, 'HSET', "icp:net:192.0.2.0/24",
+                company => 'Exact', employees => 5000);
+}
+
+# until the lookups work again, or a deadline
+sub wait_for_miss {
+    my ($t, $net, $secs) = @_;
+    my $deadline = time + $secs;
+    my $n = 0;
+    while (time < $deadline) {
+        my $r = $t->get('/', 'X-Forwarded-For' => "$net." . ++$n);
+        return $r if ($r->{headers}{'x-cache'} // '') eq 'MISS';
+        sleep 0.1;
+    }
+    return undef;
+}
+
+my $t = IcpTest->new;
+my $redis = $t->redis;
+site($t);
+load($redis);
+
+$t->start(<<'EOF' . $SERVER);
+icp_redis %%REDIS%% connect_timeout=300ms timeout=300ms;
+EOF
+
+my ($page, $cache, $took) = visit($t, '192.0.2.1');
+is("$page $cache", 'ent MISS', 'Redis up: the lookup works');
+
+# Redis stopped
+
+$redis->kill_hard;
+
+($page, $cache, $took) = visit($t, '192.0.2.2');
+is($page, 'default', 'Redis stopped: the non-ICP variant');
+is($cache, 'ERROR', '... $icp_cache is ERROR');
+cmp_ok($took, '<', 0.3 + 0.2, '... within the connect timeout');
+
+my $slowest = 0;
+for my $i (3 .. 12) {
+    ($page, $cache, $took) = visit($t, "192.0.2.$i");
+    $slowest = $took if $took > $slowest;
+}
+is("$page $cache", 'default ERROR', 'circuit open: ERROR');
+cmp_ok($slowest, '<', 0.1, "... with no wait (slowest ${slowest}s)");
+
+like($t->error_log, qr/icp_redis 127\.0\.0\.1:\d+: .*lookups skipped/,
+     'the outage is in error.log');
+
+# Redis restarted: the backoff retry finds it, no reload
+
+$redis->spawn;
+load($redis);
+
+my $r = wait_for_miss($t, '192.0.2', 8);
+ok($r, 'Redis restarted: lookups resume without a reload');
+chomp($page = $r ? $r->{content} : '');
+is($page, 'ent', '... and classify again');
+like($t->error_log, qr/icp_redis 127\.0\.0\.1:\d+: connected again/,
+     '... logged');
+
+# Redis paused: the worker goes on, icp requests time out into the
+# fallback variant
+
+$redis->pause;
+
+my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1:' . $t->port)
+    or die "connect: $!";
+my $pending_start = time;
+print $sock "GET / HTTP/1.0\r\nX-Forwarded-For: 192.0.2.200\r\n\r\n";
+
+sleep 0.05;
+my $start = time;
+my $plain = $t->get('/plain.html');
+my $plain_took = time - $start;
+is($plain->{content}, "plain\n",
+   'Redis paused: a location without icp is served');
+cmp_ok($plain_took, '<', 0.1,
+       "... at once while a lookup waits (${plain_took}s)");
+
+my $resp = do { local $/; <$sock> };
+my $pending_took = time - $pending_start;
+close $sock;
+like($resp, qr/^HTTP\/1\.1 200/, 'the waiting icp request: 200');
+like($resp, qr/X-Cache: ERROR/, '... $icp_cache ERROR');
+like($resp, qr/\r\n\r\ndefault\n$/, '... the non-ICP variant');
+cmp_ok($pending_took, '<', 0.3 + 0.2, "... after the command timeout "
+                                    . "(${pending_took}s)");
+
+$slowest = 0;
+my $end = time + 1.5;
+my $n = 0;
+while (time < $end) {
+    ($page, $cache, $took) = visit($t, '192.0.2.' . (210 + $n++ % 40));
+    $slowest = $took if $took > $slowest;
+    last if $cache ne 'ERROR';
+    sleep 0.05;
+}
+is($cache, 'ERROR', 'still paused: ERROR');
+cmp_ok($slowest, '<', 0.1, "... at once, circuit open (slowest ${slowest}s)");
+
+$redis->resume;
+
+$r = wait_for_miss($t, '192.0.3', 8);
+ok($r, 'Redis resumed: lookups resume');
+
+like($t->error_log, qr/command timed out/, 'the timeout is in error.log');
+
+$t->stop;
+
+# Fallbacks in order, AUTH and SELECT
+
+my $dead = IcpTest::free_port();
+
+my $t2 = IcpTest->new;
+site($t2);
+$t2->redis->cli('CONFIG', 'SET', 'requirepass', 's3cret');
+load($t2->redis, '-a', 's3cret', '--no-auth-warning', '-n', 3);
+
+$t2->start(<<"EOF" . $SERVER);
+icp_redis 127.0.0.1:$dead connect_timeout=300ms;
+icp_redis %%REDIS%% db=3 password=s3cret;
+EOF
+
+($page, $cache) = visit($t2, '192.0.2.7');
+is("$page $cache", 'ent MISS',
+   'first server dead: the fallback answers, after AUTH and SELECT');
+
+$t2->stop;
+
+# A wrong password: the server is never used, requests are not held
+
+my $t3 = IcpTest->new;
+site($t3);
+$t3->redis->cli('CONFIG', 'SET', 'requirepass', 's3cret');
+
+$t3->start(<<'EOF' . $SERVER);
+icp_redis %%REDIS%% password=wrong connect_timeout=300ms;
+EOF
+
+($page, $cache, $took) = visit($t3, '192.0.2.7');
+is("$page $cache", 'default ERROR', 'wrong password: ERROR, non-ICP variant');
+cmp_ok($took, '<', 0.5, '... soon');
+like($t3->error_log, qr/icp_redis 127\.0\.0\.1:\d+: WRONGPASS/,
+     '... Redis\'s refusal is in error.log');
+
+# configuration errors
+
+$t3->conf_fails_like(<<'EOF', qr/invalid parameter "tiemout=1s": expected db=N, password=S/, 'unknown icp_redis parameter');
+icp_redis 127.0.0.1:6379 tiemout=1s;
+EOF
+
+$t3->conf_fails_like(<<'EOF', qr/invalid parameter "timeout=soon"/, 'bad timeout');
+icp_redis 127.0.0.1:6379 timeout=soon;
+EOF
+
+$t3->conf_fails_like(<<'EOF', qr/invalid parameter "db=x"/, 'bad db');
+icp_redis 127.0.0.1:6379 db=x;
+EOF
+
+$t3->conf_fails_like(<<'EOF', qr/host not found in "no-such-host\.invalid:6379"|invalid/, 'unknown host');
+icp_redis no-such-host.invalid:6379;
+EOF
+
+$t3->stop;
+
+done_testing;
