@@ -378,6 +378,7 @@ lfr_value(lfr_parser_t *p, lfr_cond_t *cond)
     /* only bare numbers compare as numbers: "10" quoted is text */
     v->is_num = p->tok.type == LFR_TOK_WORD
                 && lfr_parse_number(v->data, v->len, &v->num) == 0;
+    cond->has_num |= v->is_num;
 
     if (cond->nvalues++ == 0) {
         cond->value = rules->nvalues - 1;
@@ -437,6 +438,8 @@ lfr_regex(lfr_parser_t *p, lfr_cond_t *cond, int caseless)
                          lfr_show(&p->tok, buf, sizeof(buf)));
     }
 
+    cond->caseless = caseless;
+
     /* \C could split a UTF-8 character and is never needed here */
     options = PCRE2_UTF | PCRE2_NEVER_BACKSLASH_C
               | (caseless ? PCRE2_CASELESS : 0);
@@ -452,9 +455,10 @@ lfr_regex(lfr_parser_t *p, lfr_cond_t *cond, int caseless)
     }
 
     /* without JIT (an unsupported CPU) the interpreter still matches */
-    (void) pcre2_jit_compile(cond->re, PCRE2_JIT_COMPLETE);
+    cond->jit = pcre2_jit_compile(cond->re, PCRE2_JIT_COMPLETE) == 0;
 
-    return lfr_next(p);
+    /* the source, kept as the literal, tells identical regexes apart */
+    return lfr_value(p, cond);
 }
 
 
@@ -1154,18 +1158,139 @@ lfr_check_routes(lfr_parser_t *p)
 
 
 static int
+lfr_same_cond(const lfr_rules_t *rules, const lfr_cond_t *a,
+    const lfr_cond_t *b)
+{
+    uint32_t            i;
+    const lfr_value_t  *x, *y;
+
+    if (a->slot != b->slot || a->op != b->op || a->lo != b->lo
+        || a->hi != b->hi || a->caseless != b->caseless
+        || a->nvalues != b->nvalues)
+    {
+        return 0;
+    }
+
+    x = &rules->values[a->value];
+    y = &rules->values[b->value];
+
+    for (i = 0; i < a->nvalues; i++) {
+        if (x[i].len != y[i].len || x[i].is_num != y[i].is_num
+            || memcmp(x[i].data, y[i].data, x[i].len) != 0)
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/*
+ * A block's conditions in evaluation order: regexes last, and heavier
+ * weights first, so an ICP that cannot matter any more is found early.
+ */
+static void
+lfr_order(lfr_rules_t *rules, const lfr_block_t *b)
+{
+    uint32_t           i, j, k, end;
+    const lfr_cond_t  *x, *y;
+
+    end = b->cond + b->nconds;
+
+    for (i = b->cond; i < end; i++) {
+        rules->order[i] = i;
+    }
+
+    /* insertion sort: stable, and blocks are short */
+    for (i = b->cond + 1; i < end; i++) {
+        k = rules->order[i];
+        x = &rules->conds[k];
+
+        for (j = i; j > b->cond; j--) {
+            y = &rules->conds[rules->order[j - 1]];
+
+            if ((y->re != NULL) < (x->re != NULL)
+                || ((y->re != NULL) == (x->re != NULL)
+                    && y->weight >= x->weight))
+            {
+                break;
+            }
+
+            rules->order[j] = rules->order[j - 1];
+        }
+
+        rules->order[j] = k;
+    }
+}
+
+
+/*
+ * Plans the evaluation: identical conditions share a verdict, and the
+ * cheap tests of a block run before its regexes, so a block that fails
+ * early (or an ICP that can no longer matter) never runs them.
+ */
+static void
+lfr_plan(lfr_rules_t *rules)
+{
+    size_t       i, j;
+    lfr_cond_t  *c;
+
+    for (i = 0; i < rules->nconds; i++) {
+        c = &rules->conds[i];
+        c->memo = (uint32_t) rules->nmemo;
+
+        for (j = 0; j < i; j++) {
+            if (lfr_same_cond(rules, c, &rules->conds[j])) {
+                c->memo = rules->conds[j].memo;
+                break;
+            }
+        }
+
+        if (j == i) {
+            rules->nmemo++;
+        }
+    }
+
+    for (i = 0; i < rules->nicps; i++) {
+        lfr_order(rules, &rules->icps[i]);
+    }
+
+    for (i = 0; i < rules->nexcludes; i++) {
+        lfr_order(rules, &rules->excludes[i]);
+    }
+
+    for (i = 0; i < rules->npersonas; i++) {
+        lfr_order(rules, &rules->personas[i]);
+    }
+}
+
+
+static int
 lfr_finish(lfr_parser_t *p)
 {
     lfr_rules_t  *rules;
 
     rules = p->rules;
 
+    rules->order = malloc((rules->nconds + 1) * sizeof(uint32_t));
+    if (rules->order == NULL) {
+        return lfr_oom(p);
+    }
+
+    lfr_plan(rules);
+
+    if (lfr_dict_build(rules) != 0) {
+        return lfr_oom(p);
+    }
+
     rules->scratch = calloc(rules->nslots, sizeof(lfr_scratch_t));
+    rules->memo = calloc(rules->nmemo + 1, 1);
     rules->match_data = pcre2_match_data_create(1, NULL);
     rules->match_ctx = pcre2_match_context_create(NULL);
 
-    if (rules->scratch == NULL || rules->match_data == NULL
-        || rules->match_ctx == NULL)
+    if (rules->scratch == NULL || rules->memo == NULL
+        || rules->match_data == NULL || rules->match_ctx == NULL)
     {
         return lfr_oom(p);
     }

@@ -14,6 +14,7 @@ static void
 lfr_reset(const lfr_rules_t *rules)
 {
     memset(rules->scratch, 0, rules->nslots * sizeof(lfr_scratch_t));
+    memset(rules->memo, 0, rules->nmemo);
 }
 
 
@@ -39,62 +40,17 @@ lfr_num(const lfr_rules_t *rules, const lfr_cond_t *c, const lfr_str_t *in,
 }
 
 
+/* Whether a number equals one of the condition's bare-number literals. */
 static int
-lfr_text_eq(const char *a, const char *b, size_t len)
+lfr_num_in(const lfr_rules_t *rules, const lfr_cond_t *c, double num)
 {
-    size_t         i;
-    unsigned char  x, y;
-
-    for (i = 0; i < len; i++) {
-        x = a[i];
-        y = b[i];
-
-        if (x != y) {
-            x = (x >= 'A' && x <= 'Z') ? x | 0x20 : x;
-            y = (y >= 'A' && y <= 'Z') ? y | 0x20 : y;
-
-            if (x != y) {
-                return 0;
-            }
-        }
-    }
-
-    return 1;
-}
-
-
-/* Whether s equals one of the condition's literals, as text or number. */
-static int
-lfr_one_of(const lfr_rules_t *rules, const lfr_cond_t *c, const char *s,
-    size_t len, const lfr_str_t *in)
-{
-    size_t              i;
-    double              num;
+    uint32_t            i;
     const lfr_value_t  *v;
 
     v = &rules->values[c->value];
 
     for (i = 0; i < c->nvalues; i++) {
-        if (v[i].len == len && lfr_text_eq(v[i].data, s, len)) {
-            return 1;
-        }
-    }
-
-    for (i = 0; i < c->nvalues; i++) {
-        if (!v[i].is_num) {
-            continue;
-        }
-
-        if (in) {
-            if (!lfr_num(rules, c, in, &num)) {
-                return 0;
-            }
-
-        } else if (lfr_parse_number(s, len, &num) != 0) {
-            return 0;
-        }
-
-        if (v[i].num == num) {
+        if (v[i].is_num && v[i].num == num) {
             return 1;
         }
     }
@@ -103,42 +59,127 @@ lfr_one_of(const lfr_rules_t *rules, const lfr_cond_t *c, const char *s,
 }
 
 
-/* "has": the input is a comma-separated list; any element may match. */
+/* in, ==: the input's text is one of the literals, or its number is. */
+static int
+lfr_in(const lfr_rules_t *rules, const lfr_cond_t *c, const lfr_str_t *in)
+{
+    int             id;
+    double          num;
+    lfr_scratch_t  *s;
+
+    s = &rules->scratch[c->slot];
+
+    if (!(s->flags & LFR_ID_DONE)) {
+        s->flags |= LFR_ID_DONE;
+        s->id = lfr_dict_find(&rules->dicts[c->slot], in->data, in->len);
+    }
+
+    id = s->id;
+
+    if (id >= 0 && (rules->sets[c->set + id / 64] >> (id % 64)) & 1) {
+        return 1;
+    }
+
+    return c->has_num && lfr_num(rules, c, in, &num)
+           && lfr_num_in(rules, c, num);
+}
+
+
+/* Walks the elements of a comma-separated input, blanks trimmed. */
+typedef struct {
+    const char  *p;
+    const char  *end;
+    int          done;
+} lfr_list_t;
+
+
+static int
+lfr_element(lfr_list_t *l, const char **s, size_t *len)
+{
+    const char  *b, *e;
+
+    if (l->done) {
+        return 0;
+    }
+
+    b = l->p;
+
+    for (e = b; e < l->end && *e != ','; e++) {
+        /* void */
+    }
+
+    if (e == l->end) {
+        l->done = 1;
+    } else {
+        l->p = e + 1;
+    }
+
+    while (b < e && (*b == ' ' || *b == '\t')) {
+        b++;
+    }
+
+    while (e > b && (e[-1] == ' ' || e[-1] == '\t')) {
+        e--;
+    }
+
+    *s = b;
+    *len = e - b;
+
+    return 1;
+}
+
+
+/* has: an element of the input is one of the literals, as text or number. */
 static int
 lfr_has(const lfr_rules_t *rules, const lfr_cond_t *c, const lfr_str_t *in)
 {
-    const char  *p, *end, *s, *e;
+    int                id;
+    size_t             i, len;
+    double             num;
+    uint64_t          *set;
+    const char        *s;
+    lfr_list_t         l;
+    lfr_scratch_t     *sc;
+    const lfr_dict_t  *d;
 
-    p = in->data;
-    end = p + in->len;
+    d = &rules->dicts[c->slot];
+    set = &rules->has_sets[d->has];
+    sc = &rules->scratch[c->slot];
 
-    for ( ;; ) {
-        s = p;
+    if (!(sc->flags & LFR_HAS_DONE)) {
+        sc->flags |= LFR_HAS_DONE;
+        memset(set, 0, d->nw * sizeof(uint64_t));
 
-        while (p < end && *p != ',') {
-            p++;
+        l.p = in->data;
+        l.end = in->data + in->len;
+        l.done = 0;
+
+        while (lfr_element(&l, &s, &len)) {
+            id = lfr_dict_find(d, s, len);
+
+            if (id >= 0) {
+                set[id / 64] |= (uint64_t) 1 << (id % 64);
+            }
         }
+    }
 
-        e = p;
-
-        while (s < e && (*s == ' ' || *s == '\t')) {
-            s++;
-        }
-
-        while (e > s && (e[-1] == ' ' || e[-1] == '\t')) {
-            e--;
-        }
-
-        if (lfr_one_of(rules, c, s, e - s, NULL)) {
+    for (i = 0; i < d->nw; i++) {
+        if (set[i] & rules->sets[c->set + i]) {
             return 1;
         }
-
-        if (p == end) {
-            return 0;
-        }
-
-        p++;
     }
+
+    l.p = in->data;
+    l.end = in->data + in->len;
+    l.done = !c->has_num;
+
+    while (lfr_element(&l, &s, &len)) {
+        if (lfr_parse_number(s, len, &num) == 0 && lfr_num_in(rules, c, num)) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -163,8 +204,15 @@ lfr_match(const lfr_rules_t *rules, const lfr_cond_t *c, const lfr_str_t *in)
         return -1;
     }
 
-    rc = pcre2_match(c->re, (PCRE2_SPTR) in->data, in->len, 0,
-                     PCRE2_NO_UTF_CHECK, rules->match_data, rules->match_ctx);
+    /* the input is valid UTF-8: JIT code may skip every check */
+    if (c->jit) {
+        rc = pcre2_jit_match(c->re, (PCRE2_SPTR) in->data, in->len, 0, 0,
+                             rules->match_data, rules->match_ctx);
+    } else {
+        rc = pcre2_match(c->re, (PCRE2_SPTR) in->data, in->len, 0,
+                         PCRE2_NO_UTF_CHECK, rules->match_data,
+                         rules->match_ctx);
+    }
 
     if (rc >= 0) {
         return 1;
@@ -174,11 +222,146 @@ lfr_match(const lfr_rules_t *rules, const lfr_cond_t *c, const lfr_str_t *in)
 }
 
 
+/*
+ * One test per operator, for a present input.  They are called through a
+ * table so that each stays small: a switch would inline them all into one
+ * function whose prologue every condition pays.
+ */
+typedef int (*lfr_test_pt)(const lfr_rules_t *rules, const lfr_cond_t *c,
+    const lfr_str_t *in);
+
+
 static int
-lfr_cond(const lfr_rules_t *rules, const lfr_cond_t *c,
+lfr_test_in(const lfr_rules_t *rules, const lfr_cond_t *c,
+    const lfr_str_t *in)
+{
+    return lfr_in(rules, c, in);
+}
+
+
+static int
+lfr_test_not_in(const lfr_rules_t *rules, const lfr_cond_t *c,
+    const lfr_str_t *in)
+{
+    return !lfr_in(rules, c, in);
+}
+
+
+static int
+lfr_test_range(const lfr_rules_t *rules, const lfr_cond_t *c,
+    const lfr_str_t *in)
+{
+    double  num;
+
+    return lfr_num(rules, c, in, &num) && num >= c->lo && num <= c->hi;
+}
+
+
+static int
+lfr_test_lt(const lfr_rules_t *rules, const lfr_cond_t *c,
+    const lfr_str_t *in)
+{
+    double  num;
+
+    return lfr_num(rules, c, in, &num) && num < c->lo;
+}
+
+
+static int
+lfr_test_le(const lfr_rules_t *rules, const lfr_cond_t *c,
+    const lfr_str_t *in)
+{
+    double  num;
+
+    return lfr_num(rules, c, in, &num) && num <= c->lo;
+}
+
+
+static int
+lfr_test_gt(const lfr_rules_t *rules, const lfr_cond_t *c,
+    const lfr_str_t *in)
+{
+    double  num;
+
+    return lfr_num(rules, c, in, &num) && num > c->lo;
+}
+
+
+static int
+lfr_test_ge(const lfr_rules_t *rules, const lfr_cond_t *c,
+    const lfr_str_t *in)
+{
+    double  num;
+
+    return lfr_num(rules, c, in, &num) && num >= c->lo;
+}
+
+
+static int
+lfr_test_re(const lfr_rules_t *rules, const lfr_cond_t *c,
+    const lfr_str_t *in)
+{
+    return lfr_match(rules, c, in) == 1;
+}
+
+
+static int
+lfr_test_not_re(const lfr_rules_t *rules, const lfr_cond_t *c,
+    const lfr_str_t *in)
+{
+    return lfr_match(rules, c, in) == 0;
+}
+
+
+static int
+lfr_test_exists(const lfr_rules_t *rules, const lfr_cond_t *c,
+    const lfr_str_t *in)
+{
+    (void) rules;
+    (void) c;
+    (void) in;
+
+    return 1;
+}
+
+
+static int
+lfr_test_missing(const lfr_rules_t *rules, const lfr_cond_t *c,
+    const lfr_str_t *in)
+{
+    (void) rules;
+    (void) c;
+    (void) in;
+
+    return 0;
+}
+
+
+/* Indexed by lfr_op_t. */
+static const lfr_test_pt  lfr_tests[] = {
+    lfr_test_in,            /* LFR_OP_IN */
+    lfr_test_not_in,        /* LFR_OP_NOT_IN */
+    lfr_test_range,         /* LFR_OP_RANGE */
+    lfr_test_in,            /* LFR_OP_EQ */
+    lfr_test_not_in,        /* LFR_OP_NE */
+    lfr_test_lt,            /* LFR_OP_LT */
+    lfr_test_le,            /* LFR_OP_LE */
+    lfr_test_gt,            /* LFR_OP_GT */
+    lfr_test_ge,            /* LFR_OP_GE */
+    lfr_test_re,            /* LFR_OP_RE */
+    lfr_test_not_re,        /* LFR_OP_NOT_RE */
+    lfr_has,                /* LFR_OP_HAS */
+    lfr_test_exists,        /* LFR_OP_EXISTS */
+    lfr_test_missing        /* LFR_OP_MISSING */
+};
+
+
+/* Absent is decided here; a verdict is computed once per call. */
+static inline int
+lfr_test(const lfr_rules_t *rules, const lfr_cond_t *c,
     const lfr_str_t *inputs)
 {
-    double            num;
+    unsigned char    *m;
     const lfr_str_t  *in;
 
     in = &inputs[c->slot];
@@ -187,46 +370,13 @@ lfr_cond(const lfr_rules_t *rules, const lfr_cond_t *c,
         return c->op == LFR_OP_MISSING;
     }
 
-    switch (c->op) {
+    m = &rules->memo[c->memo];
 
-    case LFR_OP_IN:
-    case LFR_OP_EQ:
-        return lfr_one_of(rules, c, in->data, in->len, in);
-
-    case LFR_OP_NOT_IN:
-    case LFR_OP_NE:
-        return !lfr_one_of(rules, c, in->data, in->len, in);
-
-    case LFR_OP_RANGE:
-        return lfr_num(rules, c, in, &num) && num >= c->lo && num <= c->hi;
-
-    case LFR_OP_LT:
-        return lfr_num(rules, c, in, &num) && num < c->lo;
-
-    case LFR_OP_LE:
-        return lfr_num(rules, c, in, &num) && num <= c->lo;
-
-    case LFR_OP_GT:
-        return lfr_num(rules, c, in, &num) && num > c->lo;
-
-    case LFR_OP_GE:
-        return lfr_num(rules, c, in, &num) && num >= c->lo;
-
-    case LFR_OP_RE:
-        return lfr_match(rules, c, in) == 1;
-
-    case LFR_OP_NOT_RE:
-        return lfr_match(rules, c, in) == 0;
-
-    case LFR_OP_HAS:
-        return lfr_has(rules, c, in);
-
-    case LFR_OP_EXISTS:
-        return 1;
-
-    default: /* LFR_OP_MISSING */
-        return 0;
+    if (*m == 0) {
+        *m = (unsigned char) (1 + lfr_tests[c->op](rules, c, in));
     }
+
+    return *m - 1;
 }
 
 
@@ -237,7 +387,7 @@ lfr_all(const lfr_rules_t *rules, const lfr_block_t *b,
     uint32_t  i;
 
     for (i = b->cond; i < b->cond + b->nconds; i++) {
-        if (!lfr_cond(rules, &rules->conds[i], inputs)) {
+        if (!lfr_test(rules, &rules->conds[rules->order[i]], inputs)) {
             return 0;
         }
     }
@@ -263,10 +413,10 @@ lfr_earned(const lfr_rules_t *rules, const lfr_block_t *b,
     left = b->total;
 
     for (i = b->cond; i < b->cond + b->nconds; i++) {
-        c = &rules->conds[i];
+        c = &rules->conds[rules->order[i]];
         left -= c->weight;
 
-        if (lfr_cond(rules, c, inputs)) {
+        if (lfr_test(rules, c, inputs)) {
             earned += c->weight;
 
         } else if (beat >= 0
@@ -416,7 +566,7 @@ lfr_put_block(lfr_out_t *out, const lfr_rules_t *rules, const lfr_block_t *b,
         lfr_put(out, i == b->cond ? "" : ", ");
         lfr_put(out, c->field);
 
-        if (lfr_cond(rules, c, inputs)) {
+        if (lfr_test(rules, c, inputs)) {
             lfr_put(out, " ok");
         } else {
             lfr_put(out, inputs[c->slot].data ? " fail" : " absent");

@@ -53,8 +53,13 @@ typedef struct {
     uint32_t      nvalues;
     double        lo;           /* numeric bound(s) */
     double        hi;
-    pcre2_code   *re;
+    pcre2_code   *re;          /* its source is the single literal */
     const char   *field;        /* as written, for lfr_explain */
+    uint32_t      memo;         /* the same for identical conditions */
+    uint32_t      set;          /* its texts' ids: a bitset in rules->sets */
+    unsigned      caseless:1;
+    unsigned      jit:1;
+    unsigned      has_num:1;    /* one of the literals is a number */
 } lfr_cond_t;
 
 
@@ -94,14 +99,34 @@ typedef struct {
 } lfr_slot_t;
 
 
+/*
+ * The distinct texts the rules compare a slot with (in, not in, ==, !=,
+ * has), in ASCII lower case, each with an id: an input is looked up once,
+ * then every such condition on the slot is a bit test.
+ */
+typedef struct {
+    uint32_t     *table;        /* open addressing: id + 1, 0 when empty */
+    uint32_t      mask;
+    const char  **text;
+    uint32_t     *len;
+    uint32_t     *hash;
+    uint32_t      n;
+    uint32_t      nw;           /* 64-bit words in a set of this slot */
+    uint32_t      has;          /* its "has" set in rules->has_sets */
+} lfr_dict_t;
+
+
 /* Per-slot facts computed lazily, at most once per lfr_classify call. */
 #define LFR_NUM_DONE  0x01
 #define LFR_NUM_OK    0x02
 #define LFR_UTF_DONE  0x04
 #define LFR_UTF_OK    0x08
+#define LFR_ID_DONE   0x10
+#define LFR_HAS_DONE  0x20
 
 typedef struct {
     unsigned      flags;
+    int           id;           /* in the slot's dict, or -1 */
     double        num;
 } lfr_scratch_t;
 
@@ -133,7 +158,21 @@ struct lfr_rules_s {
     lfr_variant_t          *variants;
     size_t                  nvariants;
 
+    /*
+     * Per-call state: the slots' facts, and the verdict of each distinct
+     * condition (0 not yet known, 1 false, 2 true), so a condition
+     * repeated in several blocks is tested once.
+     */
     lfr_scratch_t          *scratch;
+    unsigned char          *memo;
+    size_t                  nmemo;
+
+    /* Conditions in evaluation order: a block's regexes come last. */
+    uint32_t               *order;
+
+    lfr_dict_t             *dicts;      /* one per slot */
+    uint64_t               *sets;       /* conditions' sets of text ids */
+    uint64_t               *has_sets;   /* per call: ids in "has" inputs */
 
     pcre2_match_data       *match_data;
     pcre2_match_context    *match_ctx;
@@ -147,6 +186,10 @@ char *lfr_alloc(lfr_rules_t *rules, size_t len);
 char *lfr_strdup(lfr_rules_t *rules, const char *s, size_t len);
 int lfr_parse_number(const char *s, size_t len, double *num);
 int lfr_utf8_valid(const char *s, size_t len);
+int lfr_dict_build(lfr_rules_t *rules);
+void lfr_dict_free(lfr_rules_t *rules);
+int lfr_dict_find(const lfr_dict_t *dict, const char *s, size_t len);
+int lfr_is_text_op(lfr_op_t op);
 int lfr_field_resolve(const char *field, size_t len, lfr_source_t *source,
     const char **name, size_t *name_len);
 

@@ -308,6 +308,9 @@ lfr_free(lfr_rules_t *rules)
     free(rules->routes);
     free(rules->variants);
     free(rules->scratch);
+    free(rules->memo);
+    free(rules->order);
+    lfr_dict_free(rules);
     free(rules);
 }
 

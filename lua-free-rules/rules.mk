@@ -56,3 +56,12 @@ fuzz-rules: $(FUZZ_DIR)/fuzz_rules $(FUZZ_DICT)
 	$(FUZZ_DIR)/fuzz_rules -max_total_time=$(FUZZ_TIME) -max_len=4096 \
 	    -timeout=10 -dict=$(FUZZ_DICT) -artifact_prefix=tests/fuzz/ \
 	    $(FUZZ_DIR)/corpus tests/fuzz/corpus/rules examples/rules
+
+
+# Instructions per classification under callgrind (bench/rules/run.sh).
+$(BUILD)/bench/rules/driver: bench/rules/driver.c $(LFR_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LFR_LIB) $(LFR_LIBS) $(ALL_LDFLAGS)
+
+bench-rules: $(BUILD)/bench/rules/driver $(BUILD)/bin/icp-rules
+	sh bench/rules/run.sh $(BUILD)

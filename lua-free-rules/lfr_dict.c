@@ -1,0 +1,250 @@
+/*
+ * Per-slot dictionaries of the texts the rules compare inputs with.  The
+ * evaluator hashes an input once and finds its id, instead of comparing
+ * it with every literal of every list that names the field.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lfr_int.h"
+
+
+static unsigned char
+lfr_lower(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') ? c | 0x20 : c;
+}
+
+
+/* FNV-1a over ASCII lower case: "US" and "us" hash alike. */
+static uint32_t
+lfr_dict_hash(const char *s, size_t len)
+{
+    size_t    i;
+    uint32_t  h;
+
+    h = 2166136261u;
+
+    for (i = 0; i < len; i++) {
+        h = (h ^ lfr_lower(s[i])) * 16777619u;
+    }
+
+    return h;
+}
+
+
+int
+lfr_dict_find(const lfr_dict_t *d, const char *s, size_t len)
+{
+    size_t       i;
+    uint32_t     h, e, k;
+    const char  *t;
+
+    if (d->n == 0) {
+        return -1;
+    }
+
+    h = lfr_dict_hash(s, len);
+
+    for (k = h & d->mask; (e = d->table[k]) != 0; k = (k + 1) & d->mask) {
+        e--;
+
+        if (d->hash[e] != h || d->len[e] != len) {
+            continue;
+        }
+
+        t = d->text[e];
+
+        for (i = 0; i < len && t[i] == (char) lfr_lower(s[i]); i++) {
+            /* void */
+        }
+
+        if (i == len) {
+            return (int) e;
+        }
+    }
+
+    return -1;
+}
+
+
+int
+lfr_is_text_op(lfr_op_t op)
+{
+    return op == LFR_OP_IN || op == LFR_OP_NOT_IN || op == LFR_OP_EQ
+           || op == LFR_OP_NE || op == LFR_OP_HAS;
+}
+
+
+static int
+lfr_dict_add(lfr_rules_t *rules, lfr_dict_t *d, const lfr_value_t *v)
+{
+    size_t     i;
+    char      *t;
+    uint32_t   k, id;
+
+    if (lfr_dict_find(d, v->data, v->len) >= 0) {
+        return 0;
+    }
+
+    t = lfr_alloc(rules, v->len);
+    if (t == NULL) {
+        return -1;
+    }
+
+    for (i = 0; i < v->len; i++) {
+        t[i] = (char) lfr_lower(v->data[i]);
+    }
+
+    t[v->len] = '\0';
+
+    id = d->n++;
+    d->text[id] = t;
+    d->len[id] = (uint32_t) v->len;
+    d->hash[id] = lfr_dict_hash(t, v->len);
+
+    for (k = d->hash[id] & d->mask; d->table[k]; k = (k + 1) & d->mask) {
+        /* void */
+    }
+
+    d->table[k] = id + 1;
+
+    return 0;
+}
+
+
+/* Sizes every slot's dictionary for the texts its conditions name. */
+static int
+lfr_dict_alloc(lfr_rules_t *rules)
+{
+    size_t       i, size;
+    lfr_dict_t  *d;
+
+    rules->dicts = calloc(rules->nslots, sizeof(lfr_dict_t));
+    if (rules->dicts == NULL) {
+        return -1;
+    }
+
+    for (i = 0; i < rules->nconds; i++) {
+        if (lfr_is_text_op(rules->conds[i].op)) {
+            rules->dicts[rules->conds[i].slot].n += rules->conds[i].nvalues;
+        }
+    }
+
+    for (i = 0; i < rules->nslots; i++) {
+        d = &rules->dicts[i];
+
+        /* at most half full, so a probe meets an empty entry soon */
+        for (size = 4; size < 2 * (size_t) d->n; size *= 2) {
+            /* void */
+        }
+
+        d->table = calloc(size, sizeof(uint32_t));
+        d->text = calloc(d->n + 1, sizeof(char *));
+        d->len = calloc(d->n + 1, sizeof(uint32_t));
+        d->hash = calloc(d->n + 1, sizeof(uint32_t));
+
+        if (d->table == NULL || d->text == NULL || d->len == NULL
+            || d->hash == NULL)
+        {
+            return -1;
+        }
+
+        d->mask = (uint32_t) size - 1;
+        d->n = 0;
+        d->has = UINT32_MAX;
+    }
+
+    return 0;
+}
+
+
+int
+lfr_dict_build(lfr_rules_t *rules)
+{
+    size_t        i, j, nsets, nhas;
+    lfr_cond_t   *c;
+    lfr_dict_t   *d;
+    lfr_value_t  *v;
+    int           id;
+
+    if (lfr_dict_alloc(rules) != 0) {
+        return -1;
+    }
+
+    for (i = 0; i < rules->nconds; i++) {
+        c = &rules->conds[i];
+
+        for (j = 0; lfr_is_text_op(c->op) && j < c->nvalues; j++) {
+            if (lfr_dict_add(rules, &rules->dicts[c->slot],
+                             &rules->values[c->value + j]) != 0)
+            {
+                return -1;
+            }
+        }
+    }
+
+    nsets = 0;
+    nhas = 0;
+
+    for (i = 0; i < rules->nslots; i++) {
+        rules->dicts[i].nw = (rules->dicts[i].n + 63) / 64;
+    }
+
+    for (i = 0; i < rules->nconds; i++) {
+        c = &rules->conds[i];
+
+        if (!lfr_is_text_op(c->op)) {
+            continue;
+        }
+
+        d = &rules->dicts[c->slot];
+        c->set = (uint32_t) nsets;
+        nsets += d->nw;
+
+        if (c->op == LFR_OP_HAS && d->has == UINT32_MAX) {
+            d->has = (uint32_t) nhas;
+            nhas += d->nw;
+        }
+    }
+
+    rules->sets = calloc(nsets + 1, sizeof(uint64_t));
+    rules->has_sets = calloc(nhas + 1, sizeof(uint64_t));
+
+    if (rules->sets == NULL || rules->has_sets == NULL) {
+        return -1;
+    }
+
+    for (i = 0; i < rules->nconds; i++) {
+        c = &rules->conds[i];
+
+        for (j = 0; lfr_is_text_op(c->op) && j < c->nvalues; j++) {
+            v = &rules->values[c->value + j];
+            id = lfr_dict_find(&rules->dicts[c->slot], v->data, v->len);
+            rules->sets[c->set + id / 64] |= (uint64_t) 1 << (id % 64);
+        }
+    }
+
+    return 0;
+}
+
+
+void
+lfr_dict_free(lfr_rules_t *rules)
+{
+    size_t       i;
+    lfr_dict_t  *d;
+
+    for (i = 0; rules->dicts && i < rules->nslots; i++) {
+        d = &rules->dicts[i];
+        free(d->table);
+        free(d->text);
+        free(d->len);
+        free(d->hash);
+    }
+
+    free(rules->dicts);
+    free(rules->sets);
+    free(rules->has_sets);
+}
