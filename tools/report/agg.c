@@ -324,7 +324,7 @@ static int
 rpt_exposure(rpt_t *r, const rpt_rec_t *rec)
 {
     uint32_t      exp, var, arm;
-    uint64_t      ts;
+    uint64_t      ts, vid;
     rpt_exp_t    *e;
     rpt_visit_t  *visit;
 
@@ -347,9 +347,17 @@ rpt_exposure(rpt_t *r, const rpt_rec_t *rec)
     r->result.counts.exposures++;
 
     exp = rpt_name(r, &rec->exp);
+
+    if (exp == RPT_NO_ID) {
+        return -1;
+    }
+
+    vid = rpt_vid_hash(rec->vid.data, rec->vid.len);
+    rpt_visits_prefetch(&r->visits, exp, vid);
+
     var = rpt_name(r, &rec->var);
 
-    if (exp == RPT_NO_ID || var == RPT_NO_ID) {
+    if (var == RPT_NO_ID) {
         return -1;
     }
 
@@ -363,8 +371,7 @@ rpt_exposure(rpt_t *r, const rpt_rec_t *rec)
 
     r->arms[arm].exposed = 1;
 
-    visit = rpt_visits_get(&r->visits, exp,
-                           rpt_vid_hash(rec->vid.data, rec->vid.len));
+    visit = rpt_visits_get(&r->visits, exp, vid);
 
     if (visit == NULL) {
         return -1;

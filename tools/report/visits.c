@@ -45,6 +45,19 @@ rpt_visits_free(rpt_visits_t *t)
 }
 
 
+void
+rpt_visits_prefetch(const rpt_visits_t *t, uint32_t exp, uint64_t vid)
+{
+#if defined(__GNUC__)
+    __builtin_prefetch(&t->slots[(vid ^ (exp + 1) * RPT_MIX) & t->mask]);
+#else
+    (void) t;
+    (void) exp;
+    (void) vid;
+#endif
+}
+
+
 static size_t
 rpt_visits_slot(const rpt_visit_t *slots, size_t mask, uint32_t exp,
     uint64_t vid)

@@ -44,6 +44,12 @@ int rpt_visits_init(rpt_visits_t *t);
 void rpt_visits_free(rpt_visits_t *t);
 
 /*
+ * Starts loading the slot of (exp, vid) into the cache, so that the work
+ * done before rpt_visits_get() overlaps the memory access.
+ */
+void rpt_visits_prefetch(const rpt_visits_t *t, uint32_t exp, uint64_t vid);
+
+/*
  * The visit of (exp, vid); a new one has only its key set and arm set to
  * RPT_VISIT_NEW, for the caller to fill.  NULL when memory runs out.
  */
