@@ -166,6 +166,29 @@ test_extra_keys_and_order(void **state)
 }
 
 
+/* Numbers: the integer shortcut and strtod must agree with JSON. */
+static void
+test_weight_numbers(void **state)
+{
+    rpt_rec_t  rec;
+
+    (void) state;
+
+    assert_int_equal(parse("{\"type\":\"exposure\",\"vid\":\"v\","
+                           "\"exp\":\"e\",\"var\":\"a\",\"weights\":"
+                           "{\"a\":0,\"b\":1e2,\"c\":-3,\"d\":2.5E-1,"
+                           "\"e\":123456789012345,"
+                           "\"f\":12345678901234567}}", &rec), 0);
+    assert_int_equal(rec.nweights, 6);
+    assert_true(rec.weights[0].weight == 0);
+    assert_true(rec.weights[1].weight == 100);
+    assert_true(rec.weights[2].weight == -3);
+    assert_true(rec.weights[3].weight == 0.25);
+    assert_true(rec.weights[4].weight == 123456789012345.0);
+    assert_true(rec.weights[5].weight == 12345678901234567.0);
+}
+
+
 /* Every proper prefix of a record is a torn line. */
 static void
 test_torn_lines(void **state)
@@ -292,6 +315,7 @@ main(void)
         cmocka_unit_test(test_conversion),
         cmocka_unit_test(test_escapes),
         cmocka_unit_test(test_extra_keys_and_order),
+        cmocka_unit_test(test_weight_numbers),
         cmocka_unit_test(test_torn_lines),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_depth),

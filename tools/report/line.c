@@ -261,13 +261,16 @@ rpt_digits(rpt_cur_t *c)
 static int
 rpt_number(rpt_cur_t *c, double *value)
 {
-    char   *start, buf[64];
+    char   *start, *p, buf[64];
     size_t  len;
+    int     integer;
 
     start = c->p;
+    integer = 1;
 
     if (c->p < c->end && *c->p == '-') {
         c->p++;
+        integer = 0;
     }
 
     if (c->p < c->end && *c->p == '0') {
@@ -279,6 +282,7 @@ rpt_number(rpt_cur_t *c, double *value)
 
     if (c->p < c->end && *c->p == '.') {
         c->p++;
+        integer = 0;
 
         if (rpt_digits(c) != 0) {
             return -1;
@@ -287,6 +291,7 @@ rpt_number(rpt_cur_t *c, double *value)
 
     if (c->p < c->end && (*c->p == 'e' || *c->p == 'E')) {
         c->p++;
+        integer = 0;
 
         if (c->p < c->end && (*c->p == '+' || *c->p == '-')) {
             c->p++;
@@ -301,9 +306,20 @@ rpt_number(rpt_cur_t *c, double *value)
         return 0;
     }
 
-    /* the line need not end in a NUL, so strtod reads a copy */
     len = c->p - start;
 
+    /* weights are small integers: exact in a double, no strtod needed */
+    if (integer && len <= 15) {
+        *value = 0;
+
+        for (p = start; p < c->p; p++) {
+            *value = *value * 10 + (*p - '0');
+        }
+
+        return 0;
+    }
+
+    /* the line need not end in a NUL, so strtod reads a copy */
     if (len >= sizeof(buf)) {
         return -1;
     }
