@@ -8,7 +8,6 @@
  * rpt_finish(): only then are visitors counted per variant.
  */
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
