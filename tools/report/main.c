@@ -47,8 +47,13 @@ rpt_read(rpt_t *r, const char *path, char *buf)
     errno = 0;
 
     if (strcmp(path, "-") == 0) {
+        /* a dup, so that gzclose leaves stdin open for a second "-" */
         fd = dup(STDIN_FILENO);
         f = (fd == -1) ? NULL : gzdopen(fd, "rb");
+
+        if (f == NULL && fd != -1) {
+            close(fd);
+        }
 
     } else {
         f = gzopen(path, "rb");
