@@ -89,8 +89,8 @@ rpt_html_summary(FILE *out, const rpt_result_t *res)
     }
 
     fputs("<section><h1>A/B test report</h1>\n<p class=\"muted\">", out);
-    fprintf(out, "%s log lines read &middot; goal: ",
-            rpt_fmt_count(b, n->lines));
+    fprintf(out, "%s log line%s read &middot; goal: ",
+            rpt_fmt_count(b, n->lines), n->lines == 1 ? "" : "s");
     rpt_html_text(out, res->filter.goal ? res->filter.goal : "any",
                   strlen(res->filter.goal ? res->filter.goal : "any"));
 

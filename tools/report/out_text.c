@@ -175,7 +175,8 @@ rpt_text_summary(FILE *out, const rpt_result_t *res)
         rpt_cellz(&t, rpt_fmt_count(b, value));                              \
     }
 
-    fprintf(out, "icp-report: %s lines read", rpt_fmt_count(b, n->lines));
+    fprintf(out, "icp-report: %s line%s read", rpt_fmt_count(b, n->lines),
+            n->lines == 1 ? "" : "s");
 
     if (res->filter.experiment) {
         fprintf(out, ", experiment %s", res->filter.experiment);
