@@ -59,7 +59,7 @@ hset('ip:192.0.2.32', company => 'Words Inc', employees => 'lots');
 
 # the zone has room for a few hundred entries at most
 $t->start(<<'EOF');
-icp_redis %%REDIS%% connect_timeout=300ms timeout=2s;
+icp_redis %%REDIS%% connect_timeout=3s timeout=3s;
 icp_cache zone=icp:32k ttl=1s negative_ttl=1s stale=1h;
 
 server {
@@ -133,6 +133,25 @@ my @pages = map { my $s = $_; scalar do { local $/; <$s> } } @socks;
 is(scalar(grep { /X-Cache: MISS.*\r\n\r\nent\n$/s } @pages), 5,
    'five concurrent requests: all answered from Redis');
 is(hgetall_calls() - $calls, 3, '... with one query (ip, /24, /16)');
+
+# a client that leaves while its lookup is out: the reply still fills the
+# cache and touches nothing of the request (valgrind runs check that)
+
+$redis->cli('CLIENT', 'PAUSE', 500, 'ALL');
+
+my $gone = IO::Socket::INET->new(PeerAddr => '127.0.0.1:' . $t->port)
+    or die "connect: $!";
+print $gone "GET / HTTP/1.0\r\nX-Forwarded-For: 192.0.2.3\r\n\r\n";
+sleep 0.1;
+close $gone;
+sleep 0.6;
+
+$calls = hgetall_calls();
+($page, $cache) = visit('192.0.2.3');
+like($t->error_log, qr/client prematurely closed connection, client: 192\.0\.2\.3/,
+     'client gone before the reply');
+is($cache, 'HIT', '... the reply was cached all the same');
+is(hgetall_calls(), $calls, '... no second query');
 
 # stale: expired entries serve while Redis is down
 
