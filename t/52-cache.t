@@ -60,7 +60,7 @@ hset('ip:192.0.2.32', company => 'Words Inc', employees => 'lots');
 # the zone has room for a few hundred entries at most
 $t->start(<<'EOF');
 icp_redis %%REDIS%% connect_timeout=3s timeout=3s;
-icp_cache zone=icp:32k ttl=1s negative_ttl=1s stale=1h;
+icp_cache zone=icp:32k ttl=3s negative_ttl=3s stale=1h;
 
 server {
     listen %%PORT%%;
@@ -156,7 +156,7 @@ is(hgetall_calls(), $calls, '... no second query');
 # stale: expired entries serve while Redis is down
 
 ($page, $cache, $company) = visit('192.0.2.1');
-sleep 1.2;
+sleep 3.2;
 $redis->kill_hard;
 
 ($page, $cache, $company) = visit('192.0.2.1');
