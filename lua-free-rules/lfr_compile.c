@@ -16,6 +16,7 @@
 
 #define LFR_MAX_WEIGHT  10000
 #define LFR_BUCKETS     10000
+#define LFR_MAX_TABLE   (1024 * 1024)
 
 
 /* A route as written, kept until every block is known. */
@@ -769,6 +770,9 @@ lfr_block(lfr_parser_t *p, lfr_block_kind_t kind)
         b.total += rules->conds[i].weight;
     }
 
+    /* score >= threshold, in integers: 100 * need >= threshold * total */
+    b.need = (unsigned) (((uint64_t) b.threshold * b.total + 99) / 100);
+
     blocks = lfr_reserve(blocks, n, cap, sizeof(lfr_block_t));
     if (blocks == NULL) {
         return lfr_oom(p);
@@ -1243,6 +1247,8 @@ lfr_plan(lfr_rules_t *rules)
         for (j = 0; j < i; j++) {
             if (lfr_same_cond(rules, c, &rules->conds[j])) {
                 c->memo = rules->conds[j].memo;
+                c->shared = 1;
+                rules->conds[j].shared = 1;
                 break;
             }
         }
@@ -1266,6 +1272,56 @@ lfr_plan(lfr_rules_t *rules)
 }
 
 
+/* First-match routing, decided for every (segment, persona) at load. */
+static int
+lfr_route_table(lfr_parser_t *p)
+{
+    int            seg, per, *t;
+    size_t         i, rows, cols;
+    lfr_rules_t   *rules;
+    lfr_route_t   *r;
+
+    rules = p->rules;
+    rows = rules->nicps + 2;
+    cols = rules->npersonas + 1;
+
+    if (rows * cols > LFR_MAX_TABLE) {
+        return lfr_error(p, &p->tok, "too large: %lu icps times %lu personas "
+                         "exceed %u combinations",
+                         (unsigned long) rules->nicps,
+                         (unsigned long) rules->npersonas, LFR_MAX_TABLE);
+    }
+
+    rules->route_table = malloc(rows * cols * sizeof(int));
+    if (rules->route_table == NULL) {
+        return lfr_oom(p);
+    }
+
+    t = rules->route_table;
+
+    for (seg = LFR_EXCLUDED; seg < (int) rules->nicps; seg++) {
+        for (per = LFR_NONE; per < (int) rules->npersonas; per++) {
+            *t = LFR_NONE;
+
+            for (i = 0; i < rules->nroutes; i++) {
+                r = &rules->routes[i];
+
+                if ((r->segment == LFR_ANY || r->segment == seg)
+                    && (r->persona == LFR_ANY || r->persona == per))
+                {
+                    *t = (int) i;
+                    break;
+                }
+            }
+
+            t++;
+        }
+    }
+
+    return 0;
+}
+
+
 static int
 lfr_finish(lfr_parser_t *p)
 {
@@ -1279,6 +1335,10 @@ lfr_finish(lfr_parser_t *p)
     }
 
     lfr_plan(rules);
+
+    if (lfr_route_table(p) != 0) {
+        return -1;
+    }
 
     if (lfr_dict_build(rules) != 0) {
         return lfr_oom(p);

@@ -17,20 +17,49 @@ lfr_lower(unsigned char c)
 }
 
 
-/* FNV-1a over ASCII lower case: "US" and "us" hash alike. */
+/*
+ * A hash that ignores ASCII case and reads at most 16 bytes: the first
+ * and the last 8, with the length.  Bytes are OR-ed with 0x20, which
+ * makes "US" and "us" equal (and a few other pairs, which the full
+ * comparison then tells apart).
+ */
+static uint64_t
+lfr_dict_word(const char *s, size_t len)
+{
+    size_t    i;
+    uint64_t  w;
+
+    if (len >= 8) {
+        memcpy(&w, s, 8);
+        return w | 0x2020202020202020ULL;
+    }
+
+    w = 0;
+
+    for (i = 0; i < len; i++) {
+        w = (w << 8) | ((unsigned char) s[i] | 0x20);
+    }
+
+    return w;
+}
+
+
 static uint32_t
 lfr_dict_hash(const char *s, size_t len)
 {
-    size_t    i;
-    uint32_t  h;
+    uint64_t  h;
 
-    h = 2166136261u;
+    h = lfr_dict_word(s, len) * 0x9e3779b97f4a7c15ULL;
 
-    for (i = 0; i < len; i++) {
-        h = (h ^ lfr_lower(s[i])) * 16777619u;
+    if (len > 8) {
+        h ^= lfr_dict_word(s + len - 8, 8) * 0xc2b2ae3d27d4eb4fULL;
     }
 
-    return h;
+    h ^= len;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ULL;
+
+    return (uint32_t) (h >> 32);
 }
 
 

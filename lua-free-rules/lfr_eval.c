@@ -370,6 +370,10 @@ lfr_test(const lfr_rules_t *rules, const lfr_cond_t *c,
         return c->op == LFR_OP_MISSING;
     }
 
+    if (!c->shared) {
+        return lfr_tests[c->op](rules, c, in);
+    }
+
     m = &rules->memo[c->memo];
 
     if (*m == 0) {
@@ -380,14 +384,25 @@ lfr_test(const lfr_rules_t *rules, const lfr_cond_t *c,
 }
 
 
+/*
+ * The loops below keep the arrays in locals: the verdicts are stored
+ * through a char pointer, which could alias anything, and would make the
+ * compiler reload every field after each condition.
+ */
 static int
 lfr_all(const lfr_rules_t *rules, const lfr_block_t *b,
     const lfr_str_t *inputs)
 {
-    uint32_t  i;
+    uint32_t           i, end;
+    const uint32_t    *order;
+    const lfr_cond_t  *conds;
 
-    for (i = b->cond; i < b->cond + b->nconds; i++) {
-        if (!lfr_test(rules, &rules->conds[rules->order[i]], inputs)) {
+    conds = rules->conds;
+    order = rules->order;
+    end = b->cond + b->nconds;
+
+    for (i = b->cond; i < end; i++) {
+        if (!lfr_test(rules, &conds[order[i]], inputs)) {
             return 0;
         }
     }
@@ -405,26 +420,33 @@ static unsigned
 lfr_earned(const lfr_rules_t *rules, const lfr_block_t *b,
     const lfr_str_t *inputs, int beat)
 {
-    uint32_t           i;
-    unsigned           earned, left;
-    const lfr_cond_t  *c;
+    uint32_t           i, end;
+    unsigned           earned, left, limit;
+    const uint32_t    *order;
+    const lfr_cond_t  *c, *conds;
 
+    conds = rules->conds;
+    order = rules->order;
+    end = b->cond + b->nconds;
     earned = 0;
     left = b->total;
 
-    for (i = b->cond; i < b->cond + b->nconds; i++) {
-        c = &rules->conds[rules->order[i]];
+    /* below limit, the weight reaches neither b->need nor a better score */
+    limit = 0;
+
+    if (beat >= 0) {
+        limit = (unsigned) ((uint64_t) beat * b->total / 100) + 1;
+        limit = limit < b->need ? limit : b->need;
+    }
+
+    for (i = b->cond; i < end; i++) {
+        c = &conds[order[i]];
         left -= c->weight;
 
         if (lfr_test(rules, c, inputs)) {
             earned += c->weight;
 
-        } else if (beat >= 0
-                   && 100 * (uint64_t) (earned + left)
-                      < (uint64_t) b->threshold * b->total
-                   && 100 * (uint64_t) (earned + left)
-                      <= (uint64_t) beat * b->total)
-        {
+        } else if (earned + left < limit) {
             return 0;
         }
     }
@@ -436,15 +458,7 @@ lfr_earned(const lfr_rules_t *rules, const lfr_block_t *b,
 static int
 lfr_matches(const lfr_block_t *b, unsigned earned)
 {
-    return 100 * (uint64_t) earned >= (uint64_t) b->threshold * b->total;
-}
-
-
-static int
-lfr_route_matches(const lfr_route_t *r, const lfr_result_t *result)
-{
-    return (r->segment == LFR_ANY || r->segment == result->segment)
-           && (r->persona == LFR_ANY || r->persona == result->persona);
+    return earned >= b->need;
 }
 
 
@@ -500,12 +514,9 @@ lfr_classify(const lfr_rules_t *rules, const lfr_str_t *inputs,
         }
     }
 
-    for (i = 0; i < rules->nroutes; i++) {
-        if (lfr_route_matches(&rules->routes[i], result)) {
-            result->route = (int) i;
-            break;
-        }
-    }
+    result->route = rules->route_table[(result->segment + 2)
+                                       * (rules->npersonas + 1)
+                                       + result->persona + 1];
 }
 
 

@@ -60,6 +60,7 @@ typedef struct {
     unsigned      caseless:1;
     unsigned      jit:1;
     unsigned      has_num:1;    /* one of the literals is a number */
+    unsigned      shared:1;     /* another condition is identical */
 } lfr_cond_t;
 
 
@@ -70,6 +71,7 @@ typedef struct {
     uint32_t      nconds;
     unsigned      total;        /* sum of the weights */
     unsigned      threshold;
+    unsigned      need;         /* the weight the threshold asks for */
     unsigned      line;
     unsigned      col;
 } lfr_block_t;
@@ -169,6 +171,9 @@ struct lfr_rules_s {
 
     /* Conditions in evaluation order: a block's regexes come last. */
     uint32_t               *order;
+
+    /* The route of every segment and persona: (segment + 2) rows. */
+    int                    *route_table;
 
     lfr_dict_t             *dicts;      /* one per slot */
     uint64_t               *sets;       /* conditions' sets of text ids */

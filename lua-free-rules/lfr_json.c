@@ -64,12 +64,23 @@ int
 lfr_utf8_valid(const char *s, size_t len)
 {
     size_t                n, bad;
+    uint64_t              w;
     const unsigned char  *p, *end;
 
     p = (const unsigned char *) s;
     end = p + len;
 
     while (p < end) {
+        /* ASCII eight bytes at a time: most inputs are all ASCII */
+        if (end - p >= 8) {
+            memcpy(&w, p, 8);
+
+            if ((w & 0x8080808080808080ULL) == 0) {
+                p += 8;
+                continue;
+            }
+        }
+
         if (*p < 0x80) {
             p++;
             continue;

@@ -310,6 +310,7 @@ lfr_free(lfr_rules_t *rules)
     free(rules->scratch);
     free(rules->memo);
     free(rules->order);
+    free(rules->route_table);
     lfr_dict_free(rules);
     free(rules);
 }
