@@ -714,6 +714,7 @@ ngx_http_icp_ip_keys(ngx_pool_t *pool, u_char *text, size_t len,
     u_char                  addr[16], net[16], *p;
     char                    buf[NGX_INET6_ADDRSTRLEN + 1];
     size_t                  alen, n;
+    ngx_str_t              *key;
     ngx_uint_t              i, k, bits;
     const ngx_uint_t       *lens;
 
@@ -772,7 +773,8 @@ ngx_http_icp_ip_keys(ngx_pool_t *pool, u_char *text, size_t len,
             return NGX_ERROR;
         }
 
-        keys[NGX_HTTP_ICP_KEY_IP + k].data = p;
+        key = &keys[NGX_HTTP_ICP_KEY_IP + k];
+        key->data = p;
 
         if (k == 0) {
             p = ngx_sprintf(p, "ip:%*s", n, buf);
@@ -780,7 +782,7 @@ ngx_http_icp_ip_keys(ngx_pool_t *pool, u_char *text, size_t len,
             p = ngx_sprintf(p, "net:%*s/%ui", n, buf, bits);
         }
 
-        keys[NGX_HTTP_ICP_KEY_IP + k].len = p - keys[NGX_HTTP_ICP_KEY_IP + k].data;
+        key->len = p - key->data;
     }
 
     return NGX_OK;

@@ -217,21 +217,20 @@ like($t3->error_log, qr/icp_redis 127\.0\.0\.1:\d+: WRONGPASS/,
 
 # configuration errors
 
-$t3->conf_fails_like(<<'EOF', qr/invalid parameter "tiemout=1s": expected db=N, password=S/, 'unknown icp_redis parameter');
-icp_redis 127.0.0.1:6379 tiemout=1s;
-EOF
+my @bad = (
+    [ 'icp_redis 127.0.0.1:6379 tiemout=1s;',
+      qr/invalid parameter "tiemout=1s": expected db=N, password=S/,
+      'unknown icp_redis parameter' ],
+    [ 'icp_redis 127.0.0.1:6379 timeout=soon;',
+      qr/invalid parameter "timeout=soon"/, 'bad timeout' ],
+    [ 'icp_redis 127.0.0.1:6379 db=x;', qr/invalid parameter "db=x"/,
+      'bad db' ],
+    [ 'icp_redis no-such-host.invalid:6379;',
+      qr/host not found in "no-such-host\.invalid:6379"/, 'unknown host' ],
+    [ 'icp_redis unix:;', qr/no path in "unix:"/, 'unix: without a path' ],
+);
 
-$t3->conf_fails_like(<<'EOF', qr/invalid parameter "timeout=soon"/, 'bad timeout');
-icp_redis 127.0.0.1:6379 timeout=soon;
-EOF
-
-$t3->conf_fails_like(<<'EOF', qr/invalid parameter "db=x"/, 'bad db');
-icp_redis 127.0.0.1:6379 db=x;
-EOF
-
-$t3->conf_fails_like(<<'EOF', qr/host not found in "no-such-host\.invalid:6379"|invalid/, 'unknown host');
-icp_redis no-such-host.invalid:6379;
-EOF
+$t3->conf_fails_like("$_->[0]\n", $_->[1], $_->[2]) for @bad;
 
 $t3->stop;
 
