@@ -324,6 +324,19 @@ test_edges(void **state)
     assert_true(fabs(ex->srm_p - 0.317311) < 1e-6);
     rpt_free(r);
 
+    /* every visitor saw both variants: nobody left to count */
+    r = rpt_new(&filter);
+    expose(r, 1, "v1", "e", "control", "s", W50);
+    expose(r, 2, "v1", "e", "b", "s", W50);
+    res = rpt_finish(r);
+    ex = &res->experiments[0];
+    assert_int_equal(ex->multi, 1);
+    assert_int_equal(ex->visitors, 0);
+    assert_int_equal(ex->nsegments, 0);
+    assert_int_equal(ex->npersonas, 0);
+    assert_true(isnan(ex->srm_p));
+    rpt_free(r);
+
     /* a visitor exposed to a variant that the weights do not have */
     r = rpt_new(&filter);
     expose(r, 1, "v1", "e", "control", "s", W50);

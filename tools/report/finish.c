@@ -308,8 +308,14 @@ rpt_finish(rpt_t *r)
             return NULL;
         }
 
-        qsort(ex->segments, ex->nsegments, sizeof(rpt_row_t), rpt_cmp_row);
-        qsort(ex->personas, ex->npersonas, sizeof(rpt_row_t), rpt_cmp_row);
+        /* qsort must not see the NULL rows of an experiment whose every
+         * visitor saw several variants */
+        if (ex->nsegments) {
+            qsort(ex->segments, ex->nsegments, sizeof(rpt_row_t),
+                  rpt_cmp_row);
+            qsort(ex->personas, ex->npersonas, sizeof(rpt_row_t),
+                  rpt_cmp_row);
+        }
     }
 
     qsort(r->result.experiments, r->nexps, sizeof(rpt_experiment_t),
