@@ -63,12 +63,50 @@ lfr_dict_hash(const char *s, size_t len)
 }
 
 
+/* Eight bytes in ASCII lower case at once (bytes >= 0x80 unchanged). */
+static uint64_t
+lfr_fold8(uint64_t x)
+{
+    uint64_t  low7, ge_a, gt_z, upper;
+
+    low7 = x & 0x7f7f7f7f7f7f7f7fULL;
+    ge_a = low7 + 0x3f3f3f3f3f3f3f3fULL;        /* 0x80 - 'A' */
+    gt_z = low7 + 0x2525252525252525ULL;        /* 0x80 - 'Z' - 1 */
+    upper = ge_a & ~gt_z & ~x & 0x8080808080808080ULL;
+
+    return x | (upper >> 2);
+}
+
+
+/* Whether s, in any case, equals t, stored in lower case. */
+static int
+lfr_dict_eq(const char *t, const char *s, size_t len)
+{
+    uint64_t  a, b;
+
+    for ( /* void */ ; len >= 8; len -= 8, s += 8, t += 8) {
+        memcpy(&a, s, 8);
+        memcpy(&b, t, 8);
+
+        if (lfr_fold8(a) != b) {
+            return 0;
+        }
+    }
+
+    for ( /* void */ ; len; len--) {
+        if (lfr_lower(*s++) != (unsigned char) *t++) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
 int
 lfr_dict_find(const lfr_dict_t *d, const char *s, size_t len)
 {
-    size_t       i;
-    uint32_t     h, e, k;
-    const char  *t;
+    uint32_t  h, e, k;
 
     if (d->n == 0) {
         return -1;
@@ -79,17 +117,9 @@ lfr_dict_find(const lfr_dict_t *d, const char *s, size_t len)
     for (k = h & d->mask; (e = d->table[k]) != 0; k = (k + 1) & d->mask) {
         e--;
 
-        if (d->hash[e] != h || d->len[e] != len) {
-            continue;
-        }
-
-        t = d->text[e];
-
-        for (i = 0; i < len && t[i] == (char) lfr_lower(s[i]); i++) {
-            /* void */
-        }
-
-        if (i == len) {
+        if (d->hash[e] == h && d->len[e] == len
+            && lfr_dict_eq(d->text[e], s, len))
+        {
             return (int) e;
         }
     }

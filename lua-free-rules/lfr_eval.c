@@ -232,14 +232,6 @@ typedef int (*lfr_test_pt)(const lfr_rules_t *rules, const lfr_cond_t *c,
 
 
 static int
-lfr_test_in(const lfr_rules_t *rules, const lfr_cond_t *c,
-    const lfr_str_t *in)
-{
-    return lfr_in(rules, c, in);
-}
-
-
-static int
 lfr_test_not_in(const lfr_rules_t *rules, const lfr_cond_t *c,
     const lfr_str_t *in)
 {
@@ -339,10 +331,10 @@ lfr_test_missing(const lfr_rules_t *rules, const lfr_cond_t *c,
 
 /* Indexed by lfr_op_t. */
 static const lfr_test_pt  lfr_tests[] = {
-    lfr_test_in,            /* LFR_OP_IN */
+    lfr_in,                 /* LFR_OP_IN */
     lfr_test_not_in,        /* LFR_OP_NOT_IN */
     lfr_test_range,         /* LFR_OP_RANGE */
-    lfr_test_in,            /* LFR_OP_EQ */
+    lfr_in,                 /* LFR_OP_EQ */
     lfr_test_not_in,        /* LFR_OP_NE */
     lfr_test_lt,            /* LFR_OP_LT */
     lfr_test_le,            /* LFR_OP_LE */
@@ -416,7 +408,7 @@ lfr_all(const lfr_rules_t *rules, const lfr_block_t *b,
  * stops once neither the threshold nor a score above beat is reachable:
  * such an ICP can change neither the segment nor the near-miss score.
  */
-static unsigned
+static inline unsigned
 lfr_earned(const lfr_rules_t *rules, const lfr_block_t *b,
     const lfr_str_t *inputs, int beat)
 {
