@@ -28,16 +28,20 @@ TEST_OBJS_test_report_agg  := $(REPORT_LIB_OBJS)
 TEST_OBJS_test_stats       := $(BUILD)/tools/report/stats.o
 TEST_OBJS_test_report_out  := $(REPORT_LIB_OBJS)
 
-# the line parser under libFuzzer, ASan and UBSan, for FUZZ_TIME seconds
+# the line parser, then the whole report, under libFuzzer, ASan and UBSan,
+# for FUZZ_TIME seconds; built from sources, apart from $(BUILD)
 FUZZ_REPORT := build/fuzz/fuzz_report_line
+FUZZ_REPORT_SRCS := $(filter-out tools/report/main.c,$(REPORT_SRCS)) \
+                    $(LFR_SRCS)
 
-$(FUZZ_REPORT): tests/fuzz/fuzz_report_line.c tools/report/line.c \
-                tools/report/line.h lua-free-rules/lfr.h
+$(FUZZ_REPORT): tests/fuzz/fuzz_report_line.c $(FUZZ_REPORT_SRCS) \
+                tools/report/*.h lua-free-rules/*.h
 	@mkdir -p $(dir $@) build/fuzz/corpus-report
 	$(FUZZ_CC) -std=c99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g -O1 \
 	    -Ilua-free-rules -Itools \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	    -o $@ tests/fuzz/fuzz_report_line.c tools/report/line.c
+	    -o $@ tests/fuzz/fuzz_report_line.c $(FUZZ_REPORT_SRCS) \
+	    $(LFR_LIBS) -lm
 
 fuzz-report: $(FUZZ_REPORT)
 	$(FUZZ_REPORT) -max_total_time=$(FUZZ_TIME) -max_len=4096 \
