@@ -1,6 +1,8 @@
-# icp_firmo under libFuzzer, ASan and UBSan, for FUZZ_TIME seconds:
-# `make fuzz-firmo`.  Included by the top-level Makefile after
-# lua-free-rules/rules.mk (it uses LFR_SRCS, LFR_LIBS and FUZZ_DIR).
+# The lookup stage's extra targets.  Included by the top-level Makefile
+# after lua-free-rules/rules.mk (it uses LFR_SRCS, LFR_LIBS and FUZZ_DIR).
+#
+#   fuzz-firmo    icp_firmo under libFuzzer, ASan and UBSan, FUZZ_TIME s
+#   bench-lookup  requests/s with cache hits, misses and no lookup
 
 FUZZ_FIRMO := $(FUZZ_DIR)/fuzz_firmo
 
@@ -19,4 +21,7 @@ fuzz-firmo: $(FUZZ_FIRMO)
 	    -artifact_prefix=tests/fuzz/ \
 	    $(FUZZ_DIR)/corpus-firmo tests/fuzz/corpus/firmo
 
-.PHONY: fuzz-firmo
+bench-lookup: $(MODULE)
+	sh bench/lookup/run.sh $(MODULE)
+
+.PHONY: fuzz-firmo bench-lookup

@@ -1,0 +1,145 @@
+#!/bin/sh
+# Requests/s through the lookup stage, against a private redis-server and
+# nginx with the built module, one worker, wrk with 2 threads and 32
+# connections on loopback:
+#
+#   plain   a location without icp: nginx serving a small file
+#   bypass  icp on, no lookup key: the whole icp pipeline (classify,
+#           assign, cookies, internal redirect) without a lookup
+#   hit     icp on, the same visitor again and again: shared-cache hits
+#   miss    icp on, a random visitor address per request: a cache miss,
+#           one pipelined round trip to Redis (ip, /24, /16), a cache put
+#
+# usage: sh bench/lookup/run.sh [MODULE.so] [SECONDS]
+#
+# Each scenario runs 5 times, interleaved; prints every run, the medians
+# and the ratios of hit and miss to bypass: what the lookup costs.
+set -eu
+
+module=$(realpath "${1:-build/ngx_http_icp_module.so}")
+secs=${2:-5}
+here=$(cd "$(dirname "$0")" && pwd)
+
+dir=$(mktemp -d)
+chmod 755 "$dir"
+rpid=
+npid=
+cleanup() {
+    [ -n "$npid" ] && kill "$npid" 2>/dev/null && wait "$npid" 2>/dev/null
+    [ -n "$rpid" ] && kill "$rpid" 2>/dev/null && wait "$rpid" 2>/dev/null
+    rm -rf "$dir"
+}
+trap cleanup EXIT INT TERM
+
+free_port() {
+    perl -MIO::Socket::INET -e \
+        'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1",
+                                     LocalPort => 0)->sockport'
+}
+
+wait_for() {
+    i=0
+    until "$@" > /dev/null 2>&1; do
+        i=$((i + 1))
+        [ $i -lt 50 ] || { echo "did not start: $*" >&2; exit 1; }
+        sleep 0.1
+    done
+}
+
+rport=$(free_port)
+nport=$(free_port)
+
+(cd "$dir" && exec redis-server --port "$rport" --bind 127.0.0.1 \
+    --save '' --appendonly no --daemonize no > redis.log 2>&1) &
+rpid=$!
+wait_for redis-cli -p "$rport" ping
+
+redis-cli -p "$rport" hset icp:ip:192.0.2.7 company Acme employees 250 \
+    industry software country US > /dev/null
+
+mkdir -p "$dir/html/lp" "$dir/logs"
+echo mid > "$dir/html/lp/mid.html"
+echo default > "$dir/html/lp/default.html"
+echo plain > "$dir/html/plain.html"
+
+cat > "$dir/site.rules" <<'RULES'
+icp mid_market {
+    employees in 10..1000;
+    industry in (software, "marketing services");
+}
+route mid_market * {
+    variant mid /lp/mid.html;
+}
+route * * {
+    variant default /lp/default.html;
+}
+RULES
+
+cat > "$dir/nginx.conf" <<CONF
+load_module $module;
+daemon off;
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    icp_redis 127.0.0.1:$rport timeout=1s;
+    icp_cache zone=icp:8m;
+    set_real_ip_from 127.0.0.1;
+    real_ip_header X-Forwarded-For;
+
+    server {
+        listen 127.0.0.1:$nport;
+        root $dir/html;
+        icp_rules $dir/site.rules;
+        location = / { icp on; }
+        location = /bypass { icp on; icp_lookup domain=\$cookie_none; }
+        location / { }
+    }
+}
+CONF
+
+/usr/sbin/nginx -p "$dir" -c "$dir/nginx.conf" &
+npid=$!
+wait_for curl -sf "http://127.0.0.1:$nport/plain.html"
+
+url=http://127.0.0.1:$nport
+
+# one scenario, one run: its requests/s
+bench() {
+    case $1 in
+    plain) wrk -t2 -c32 -d"$secs" "$url/plain.html" ;;
+    bypass) wrk -t2 -c32 -d"$secs" "$url/bypass" ;;
+    hit)   wrk -t2 -c32 -d"$secs" -H 'X-Forwarded-For: 192.0.2.7' "$url/" ;;
+    miss)  wrk -t2 -c32 -d"$secs" -s "$here/random-ip.lua" "$url/" ;;
+    esac > "$dir/wrk.out"
+
+    if grep -q 'Non-2xx' "$dir/wrk.out"; then
+        echo "$1: non-2xx responses" >&2
+        cat "$dir/wrk.out" >&2
+        exit 1
+    fi
+
+    awk '/^Requests\/sec:/ { printf "%d\n", $2 }' "$dir/wrk.out"
+}
+
+for run in 1 2 3 4 5; do
+    for s in plain bypass hit miss; do
+        rate=$(bench $s)
+        echo "$rate" >> "$dir/$s"
+        echo "run $run $s: $rate req/s"
+    done
+done
+
+median() { sort -n "$dir/$1" | sed -n 3p; }
+
+echo "$(median plain) $(median bypass) $(median hit) $(median miss)" | awk '{
+    printf "medians of 5 (req/s): plain %d, bypass %d, hit %d, miss %d\n",
+        $1, $2, $3, $4
+    printf "hit/bypass %.2f, miss/bypass %.2f\n", $3 / $2, $4 / $2 }'
+
+redis-cli -p "$rport" info commandstats | tr -d '\r' \
+    | sed -n 's/^cmdstat_hgetall:calls=\([0-9]*\),.*/HGETALL calls: \1/p'
+
+grep -E '\[(alert|crit|emerg)\]' "$dir/logs/error.log" >&2 || true
