@@ -7,9 +7,6 @@ REPORT_OBJS := $(REPORT_SRCS:%.c=$(BUILD)/%.o)
 REPORT_LIB_OBJS := $(filter-out $(BUILD)/tools/report/main.o,$(REPORT_OBJS))
 REPORT_BIN  := $(BUILD)/bin/icp-report
 
-FUZZ_TIME   ?= 60
-FUZZ_CC     ?= clang
-
 $(BUILD)/tools/report/%.o: tools/report/%.c tools/report/*.h \
                            lua-free-rules/lfr.h
 	@mkdir -p $(dir $@)
@@ -29,23 +26,26 @@ TEST_OBJS_test_stats       := $(BUILD)/tools/report/stats.o
 TEST_OBJS_test_report_out  := $(REPORT_LIB_OBJS)
 
 # the line parser, then the whole report, under libFuzzer, ASan and UBSan,
-# for FUZZ_TIME seconds; built from sources, apart from $(BUILD)
-FUZZ_REPORT := build/fuzz/fuzz_report_line
+# for FUZZ_TIME seconds (FUZZ_DIR and FUZZ_TIME come from rules.mk); new
+# inputs go to $(FUZZ_DIR)/corpus-report, crashes to tests/fuzz/
+FUZZ_REPORT := $(FUZZ_DIR)/fuzz_report_line
 FUZZ_REPORT_SRCS := $(filter-out tools/report/main.c,$(REPORT_SRCS)) \
                     $(LFR_SRCS)
 
 $(FUZZ_REPORT): tests/fuzz/fuzz_report_line.c $(FUZZ_REPORT_SRCS) \
                 tools/report/*.h lua-free-rules/*.h
-	@mkdir -p $(dir $@) build/fuzz/corpus-report
-	$(FUZZ_CC) -std=c99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g -O1 \
+	@mkdir -p $(dir $@)
+	clang -std=c99 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g -O1 \
 	    -Ilua-free-rules -Itools \
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	    -o $@ tests/fuzz/fuzz_report_line.c $(FUZZ_REPORT_SRCS) \
 	    $(LFR_LIBS) -lm
 
 fuzz-report: $(FUZZ_REPORT)
-	$(FUZZ_REPORT) -max_total_time=$(FUZZ_TIME) -max_len=4096 \
-	    build/fuzz/corpus-report tests/fuzz/corpus/report
+	@mkdir -p $(FUZZ_DIR)/corpus-report
+	$(FUZZ_REPORT) -max_total_time=$(FUZZ_TIME) -max_len=4096 -timeout=10 \
+	    -artifact_prefix=tests/fuzz/ \
+	    $(FUZZ_DIR)/corpus-report tests/fuzz/corpus/report
 
 bench-report: $(REPORT_BIN)
 	sh bench/report/run.sh $(REPORT_BIN)
