@@ -1175,6 +1175,11 @@ lfr_same_cond(const lfr_rules_t *rules, const lfr_cond_t *a,
         return 0;
     }
 
+    /* numeric conditions have no literal: values may still be NULL */
+    if (a->nvalues == 0) {
+        return 1;
+    }
+
     x = &rules->values[a->value];
     y = &rules->values[b->value];
 

@@ -488,6 +488,45 @@ test_no_stale_state(void **state)
 }
 
 
+/*
+ * Identical conditions share one verdict per call.  A ruleset without a
+ * single literal (found by the fuzzer: its value array is NULL) too.
+ */
+static void
+test_shared_conditions(void **state)
+{
+    lfr_rules_t   *rules;
+    lfr_result_t   r;
+
+    (void) state;
+
+    rules = compile("icp a { employees < 10; revenue > 5M; }\n"
+                    "icp b { employees < 10; revenue > 1M; }\n"
+                    "persona p { visits > 3; employees > 100; }\n"
+                    "persona q { visits > 3; }\n");
+
+    classify(rules, &r, "employees", "5", "revenue", "2M", "visits", "4",
+             NULL);
+    assert_int_equal(r.segment, 1);
+    assert_int_equal(r.persona, 1);
+
+    classify(rules, &r, "employees", "5", "revenue", "9M", "visits", "1",
+             NULL);
+    assert_int_equal(r.segment, 0);
+    assert_int_equal(r.persona, LFR_NONE);
+
+    lfr_free(rules);
+
+    rules = compile("persona p { utm_term ~ x; visits > 1; }\n"
+                    "persona q { utm_term ~ x; }\n");
+
+    classify(rules, &r, "utm_term", "x", "visits", "1", NULL);
+    assert_int_equal(r.persona, 1);
+
+    lfr_free(rules);
+}
+
+
 static void
 explain(const lfr_rules_t *rules, char *buf, size_t size, ...)
 {
@@ -585,6 +624,7 @@ main(void)
         cmocka_unit_test(test_exclusion),
         cmocka_unit_test(test_persona_and_routes),
         cmocka_unit_test(test_no_stale_state),
+        cmocka_unit_test(test_shared_conditions),
         cmocka_unit_test(test_explain),
     };
 
