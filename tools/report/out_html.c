@@ -18,6 +18,7 @@
 #define RPT_SVG_GAP    16
 #define RPT_SVG_TOP    8
 #define RPT_SVG_AXIS   30
+#define RPT_SVG_NAME   20       /* longer names are cut, in bytes */
 
 
 static const char  rpt_css[] =
@@ -31,11 +32,14 @@ static const char  rpt_css[] =
     "section{background:#fff;border-radius:8px;padding:20px 24px;"
     "margin:0 0 24px;box-shadow:0 1px 3px rgba(0,0,0,.12)}\n"
     "table{border-collapse:collapse;width:100%;margin:6px 0}\n"
-    "th,td{padding:6px 10px;text-align:right;white-space:nowrap;"
+    "th,td{padding:6px 8px;text-align:right;white-space:nowrap;"
     "border-bottom:1px solid #e4e7eb;font-variant-numeric:tabular-nums}\n"
     "th:first-child,td:first-child{text-align:left}\n"
-    "th{font-size:13px;font-weight:600;color:#5b6573}\n"
-    "td.name{font-weight:600}\n"
+    "th{font-size:13px;font-weight:600;color:#5b6573;white-space:normal;"
+    "vertical-align:bottom}\n"
+    "td.name{font-weight:600;white-space:normal;overflow-wrap:anywhere;"
+    "min-width:8em}\n"
+    ".wide{overflow-x:auto}\n"
     ".muted{color:#5b6573;font-size:13px;margin:0 0 12px}\n"
     ".srm{padding:10px 14px;border-radius:6px;margin:12px 0;"
     "font-weight:600}\n"
@@ -73,6 +77,33 @@ static void
 rpt_html_name(FILE *out, const lfr_str_t *s)
 {
     rpt_html_text(out, s->data, s->len);
+}
+
+
+/* A name in the chart: cut to fit, whole in its tooltip. */
+static void
+rpt_svg_name(FILE *out, const lfr_str_t *s)
+{
+    size_t  len;
+
+    if (s->len <= RPT_SVG_NAME) {
+        rpt_html_name(out, s);
+        return;
+    }
+
+    /* cut before a UTF-8 continuation byte, not inside a character */
+    for (len = RPT_SVG_NAME - 1;
+         len > 0 && ((unsigned char) s->data[len] & 0xc0) == 0x80;
+         len--)
+    {
+        /* backing up */
+    }
+
+    fputs("<title>", out);
+    rpt_html_name(out, s);
+    fputs("</title>", out);
+    rpt_html_text(out, s->data, len);
+    fputs("&hellip;", out);
 }
 
 
@@ -210,7 +241,7 @@ rpt_html_chart(FILE *out, const rpt_experiment_t *ex)
                 y + ((i == 0 && !(v->name.len == 7
                                   && memcmp(v->name.data, "control", 7) == 0))
                      ? 12 : RPT_SVG_BAR / 2 + 5));
-        rpt_html_name(out, &v->name);
+        rpt_svg_name(out, &v->name);
         fputs("</text>\n", out);
 
         if (i == 0 && !(v->name.len == 7
@@ -294,7 +325,8 @@ rpt_html_variants(FILE *out, const rpt_experiment_t *ex)
     const rpt_variant_t  *v;
     char                  b[3][RPT_FMT_SIZE];
 
-    fputs("<table>\n<tr><th>variant</th><th>weight</th><th>visitors</th>"
+    fputs("<div class=\"wide\"><table>\n<tr><th>variant</th>"
+          "<th>weight</th><th>visitors</th>"
           "<th>converted</th><th>rate</th><th>95% interval</th>"
           "<th>lift</th><th>lift 95% interval</th><th>p-value</th>"
           "<th>chance to beat control</th></tr>\n", out);
@@ -328,7 +360,7 @@ rpt_html_variants(FILE *out, const rpt_experiment_t *ex)
                 rpt_fmt_p(b[0], v->p_value), rpt_fmt_chance(b[1], v->beat));
     }
 
-    fputs("</table>\n<p>", out);
+    fputs("</table></div>\n<p>", out);
 
     for (i = 1; i < ex->nvariants; i++) {
         v = &ex->variants[i];
@@ -350,8 +382,8 @@ rpt_html_breakdown(FILE *out, const rpt_experiment_t *ex, const char *what,
     char    b[3][RPT_FMT_SIZE];
 
     fprintf(out, "<h3>By %s <span class=\"small\">(of the first exposure; "
-            "rate, converted / visitors)</span></h3>\n<table>\n<tr><th>%s"
-            "</th>", what, what);
+            "rate, converted / visitors)</span></h3>\n<div class=\"wide\">"
+            "<table>\n<tr><th>%s</th>", what, what);
 
     for (j = 0; j < ex->nvariants; j++) {
         fputs("<th>", out);
@@ -378,7 +410,7 @@ rpt_html_breakdown(FILE *out, const rpt_experiment_t *ex, const char *what,
         fputs("</tr>\n", out);
     }
 
-    fputs("</table>\n", out);
+    fputs("</table></div>\n", out);
 }
 
 
@@ -417,10 +449,21 @@ rpt_write_html(FILE *out, const rpt_result_t *res)
 
         fputs("</p>\n", out);
         rpt_html_srm(out, ex);
-        rpt_html_chart(out, ex);
+
+        /* every visitor saw several variants: no chart, no breakdown */
+        if (ex->visitors) {
+            rpt_html_chart(out, ex);
+        }
+
         rpt_html_variants(out, ex);
-        rpt_html_breakdown(out, ex, "segment", ex->segments, ex->nsegments);
-        rpt_html_breakdown(out, ex, "persona", ex->personas, ex->npersonas);
+
+        if (ex->visitors) {
+            rpt_html_breakdown(out, ex, "segment", ex->segments,
+                               ex->nsegments);
+            rpt_html_breakdown(out, ex, "persona", ex->personas,
+                               ex->npersonas);
+        }
+
         fputs("</section>\n", out);
     }
 
