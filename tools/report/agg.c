@@ -14,7 +14,8 @@
 #include "report/agg.h"
 
 
-int
+/* Grows *arr (of elements of size bytes) so that index n fits. */
+static int
 rpt_reserve(void **arr, size_t *cap, size_t n, size_t size)
 {
     size_t   c;

@@ -51,8 +51,4 @@ struct rpt_s {
     ((vid) ^ ((uint64_t) (arm) + 1) * 0x9e3779b97f4a7c15ULL)
 
 
-/* Grows *arr (of elements of size bytes) so that index n fits. */
-int rpt_reserve(void **arr, size_t *cap, size_t n, size_t size);
-
-
 #endif /* RPT_AGG_H */

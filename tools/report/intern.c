@@ -143,17 +143,6 @@ rpt_intern_slot(const rpt_intern_t *t, const char *s, size_t len,
 
 
 uint32_t
-rpt_intern_find(const rpt_intern_t *t, const char *s, size_t len)
-{
-    const rpt_slot_t  *slot;
-
-    slot = &t->slots[rpt_intern_slot(t, s, len, lfr_murmur3_32(s, len, 0))];
-
-    return slot->data ? slot->id : RPT_NO_ID;
-}
-
-
-uint32_t
 rpt_intern(rpt_intern_t *t, const char *s, size_t len)
 {
     uint32_t    hash, cap;

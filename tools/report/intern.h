@@ -44,8 +44,5 @@ void rpt_intern_free(rpt_intern_t *t);
 /* The id of s (no NUL in it), added if new; RPT_NO_ID: out of memory. */
 uint32_t rpt_intern(rpt_intern_t *t, const char *s, size_t len);
 
-/* The id of s, or RPT_NO_ID when it was never interned. */
-uint32_t rpt_intern_find(const rpt_intern_t *t, const char *s, size_t len);
-
 
 #endif /* RPT_INTERN_H */
