@@ -31,7 +31,7 @@
 #define NGX_HTTP_ICP_KEY_N         7
 
 /* an icp_lookup key not given; NGX_CONF_UNSET is NGX_ERROR, not this */
-#define NGX_HTTP_ICP_NO_VAR        -2
+#define NGX_HTTP_ICP_NO_VAR        (-2)
 
 #define NGX_HTTP_ICP_DOMAIN_MAX    253
 #define NGX_HTTP_ICP_CONTACT_MAX   128

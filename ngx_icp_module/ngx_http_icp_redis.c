@@ -248,7 +248,10 @@ void
 ngx_http_icp_redis_timeout(ngx_http_icp_redis_t *rs)
 {
     rs->stats.timeouts++;
-    ngx_http_icp_redis_drop(rs, "command timed out");
+
+    if (rs->ac) {
+        ngx_http_icp_redis_drop(rs, "command timed out");
+    }
 }
 
 

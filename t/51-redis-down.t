@@ -131,6 +131,7 @@ like($t->error_log, qr/icp_redis 127\.0\.0\.1:\d+: connected again/,
 # fallback variant
 
 $redis->pause;
+my $paused_at = time;
 
 my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1:' . $t->port)
     or die "connect: $!";
@@ -157,7 +158,7 @@ cmp_ok($pending_took, '<', ($MS + 200 * $SLOW) / 1000,
                                     . "(${pending_took}s)");
 
 $slowest = 0;
-my $end = time + 1.5;
+my $end = $paused_at + 2;
 my $n = 0;
 while (time < $end) {
     ($page, $cache, $took) = visit($t, '192.0.2.' . (210 + $n++ % 40));
@@ -169,6 +170,7 @@ is($cache, 'ERROR', 'still paused: ERROR');
 cmp_ok($slowest, '<', 0.1 * $SLOW,
        "... at once, circuit open (slowest ${slowest}s)");
 
+cmp_ok(time - $paused_at, '>=', 2, 'Redis was paused for 2 s');
 $redis->resume;
 
 $r = wait_for_miss($t, '192.0.3', 8);
