@@ -217,6 +217,69 @@ cmp_ok($took, '<', 0.5 * $SLOW, '... soon');
 like($t3->error_log, qr/icp_redis 127\.0\.0\.1:\d+: WRONGPASS/,
      '... Redis\'s refusal is in error.log');
 
+# a server that accepts connections and never answers: the handshake
+# times out, the circuit opens
+
+my $mute = IO::Socket::INET->new(Listen => 16, LocalAddr => '127.0.0.1',
+                                 LocalPort => 0) or die "listen: $!";
+my $mute_port = $mute->sockport;
+
+my $t4 = IcpTest->new(redis => 0);
+site($t4);
+
+$t4->start(<<"EOF" . $SERVER);
+icp_redis 127.0.0.1:$mute_port connect_timeout=${MS}ms timeout=${MS}ms;
+EOF
+
+($page, $cache, $took) = visit($t4, '192.0.2.7');
+is("$page $cache", 'default ERROR', 'a mute server: ERROR');
+cmp_ok($took, '<', ($MS + 200 * $SLOW) / 1000,
+       '... within the connect timeout');
+
+$slowest = 0;
+for my $i (1 .. 5) {
+    ($page, $cache, $took) = visit($t4, "192.0.2.$i");
+    $slowest = $took if $took > $slowest;
+}
+is($cache, 'ERROR', '... and after');
+cmp_ok($slowest, '<', 0.1 * $SLOW, "... with no wait (slowest ${slowest}s)");
+like($t4->error_log, qr/connect timed out/, '... logged');
+
+$t4->stop;
+close $mute;
+
+# unix: sockets
+
+my $t5 = IcpTest->new(redis => 0);
+site($t5);
+
+my $sock_path = $t5->tmp . '/redis.sock';
+my $upid = fork // die "fork: $!";
+
+if ($upid == 0) {
+    open STDOUT, '>', '/dev/null';
+    exec 'redis-server', '--port', 0, '--unixsocket', $sock_path,
+         '--unixsocketperm', 777, '--save', '', '--appendonly', 'no',
+         '--dir', $t5->tmp
+        or exit 127;
+}
+
+my $deadline = time + 10;
+sleep 0.05 until -S $sock_path || time > $deadline;
+like(qx{redis-cli -s $sock_path HSET icp:net:192.0.2.0/24 employees 5000},
+     qr/^1$/, 'a redis-server on a unix socket');
+
+$t5->start(<<"EOF" . $SERVER);
+icp_redis unix:$sock_path connect_timeout=${MS}ms timeout=${MS}ms;
+EOF
+
+($page, $cache) = visit($t5, '192.0.2.7');
+is("$page $cache", 'ent MISS', 'unix: socket');
+
+$t5->stop;
+kill 'TERM', $upid;
+waitpid($upid, 0);
+
 # configuration errors
 
 my @bad = (
