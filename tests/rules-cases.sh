@@ -82,5 +82,26 @@ rm -f "$table"
 
 [ $print -eq 1 ] && exit 0
 
+# JSON lines on stdin: a visitor per line, numbers, null, \u escapes, and
+# lines that are not a flat object of fields.
+got=$(printf '%s\n' \
+    '{"visitor":"v-1003","employees":250,"industry":"software",'\
+'"country":"US","utm_source":"linkedin","utm_campaign":"abm-q4"}' \
+    '{"employees":"5","revenue":"300K","contact.title":"Founder",'\
+'"company":null}' \
+    '{"utm_term":"sre\u0020tools","visits":1}' \
+    '{"employees":250,"bogus":1}' \
+    'not json' \
+    | "$bin" eval "$rules" 2>/dev/null \
+    | sed 's/^{"segment":"\([^"]*\)".*"persona":"\([^"]*\)".*"variant":"\([^"]*\)".*"bucket":\([0-9a-z]*\).*/\1 \2 \3 \4/')
+want='mid_market marketer benefit 8119
+excluded executive self_serve null
+none ops_leader ops null
+{"error":"unknown field","line":4}
+{"error":"expected '"'{'"'","line":5}'
+
+[ "$got" = "$want" ] || fail "JSON lines: got \"$got\", want \"$want\""
+checked=$((checked + 1))
+
 echo "rules-cases: $checked checked, $failed failed"
 [ $failed -eq 0 ]

@@ -253,6 +253,11 @@ test_has(void **state)
     assert_false(holds("tech has salesforce", "tech", "", NULL));
     assert_false(holds("tech has salesforce", NULL));
     assert_true(holds("tech has \"\"", "tech", "a,,b", NULL));
+    /* a bare number also matches an element numerically */
+    assert_true(holds("sic has (7372, 1K)", "sic", "5411, 1000", NULL));
+    assert_true(holds("sic has 7372", "sic", "7372.0", NULL));
+    assert_false(holds("sic has 7372", "sic", "7372x, 73", NULL));
+    assert_false(holds("sic has \"1K\"", "sic", "1000", NULL));
 }
 
 
