@@ -36,8 +36,9 @@ FUZZ_DIR  := $(BUILD)/fuzz
 FUZZ_DICT := $(FUZZ_DIR)/rules.dict
 FUZZ_WORDS := icp exclude persona route experiment variant weight \
               threshold in not has exists missing '==' '!=' '<' '<=' \
-              '>' '>=' '~' '~*' '!~' '!~*' .. utm_source utm_campaign utm_term employees \
-              revenue industry country title firmo. contact. '$$host' \
+              '>' '>=' '~' '~*' '!~' '!~*' .. utm_source utm_campaign \
+              utm_term employees revenue industry country title firmo. \
+              contact. '$$host' \
               visits click_id none excluded '*' 1K 1.5M '{' '}' '(' ')' ';'
 
 $(FUZZ_DIR)/fuzz_rules: tests/fuzz/fuzz_rules.c $(LFR_SRCS) \

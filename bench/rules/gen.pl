@@ -46,14 +46,18 @@ sub some {
     return @out;
 }
 
-sub quote { my $s = shift; return $s =~ /^[A-Za-z0-9_.\/-]+$/ ? $s : "\"$s\""; }
+sub quote {
+    my $s = shift;
+    return $s =~ /^[A-Za-z0-9_.\/-]+$/ ? $s : "\"$s\"";
+}
 
 sub list { return '(' . join(', ', map { quote($_) } @_) . ')'; }
 
 my @numeric = (
     sub { my $lo = pick(1, 10, 50, 200, 1000); my $hi = $lo * pick(5, 10, 20);
           "employees in $lo..$hi" },
-    sub { 'employees ' . pick('<', '>=', '>') . ' ' . pick(10, 50, 500, 2000) },
+    sub { 'employees ' . pick('<', '>=', '>') . ' '
+          . pick(10, 50, 500, 2000) },
     sub { 'revenue ' . pick('<', '>=') . ' ' . pick('1M', '5M', '50M', '1B') },
     sub { 'revenue in ' . pick('1M..10M', '10M..100M', '500K..2M') },
     sub { 'visits >= ' . pick(2, 3, 5) },
@@ -150,8 +154,8 @@ sub inputs {
         my $emp = int(exp(rand(log(20000))));
         my %v = (
             employees => maybe(0.8, rand() < 0.02 ? 'n/a' : $emp),
-            revenue => maybe(0.7, pick(int($emp * 150) . '', (1 + int(rand(90)))
-                             . pick('K', 'M', 'M', 'B'))),
+            revenue => maybe(0.7, pick(int($emp * 150) . '',
+                             (1 + int(rand(90))) . pick('K', 'M', 'M', 'B'))),
             industry => maybe(0.8, pick(@industries)),
             country => maybe(0.85, pick(@countries)),
             region => maybe(0.6, pick(@regions)),
