@@ -65,7 +65,7 @@ typedef enum {
 /*
  * Called once per diagnostic.  msg says what was found and what was
  * expected; the host prints "file:line:col: msg".  line and col are 1-based;
- * col counts bytes.
+ * col counts bytes.  Both are 0 when lfr_compile_file cannot read the file.
  */
 typedef void (*lfr_diag_pt)(void *ctx, lfr_severity_t severity,
     const char *file, unsigned line, unsigned col, const char *msg);
