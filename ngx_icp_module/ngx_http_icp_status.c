@@ -95,8 +95,15 @@ ngx_http_icp_status_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
     ngx_http_icp_status_pool = shpool;
 
-    if (data || shm_zone->shm.exists) {
+    if (data) {
         /* a reload: the counters go on */
+        shm_zone->data = data;
+        ngx_http_icp_counters = data;
+        return NGX_OK;
+    }
+
+    if (shm_zone->shm.exists) {
+        shm_zone->data = shpool->data;
         ngx_http_icp_counters = shpool->data;
         return NGX_OK;
     }
@@ -108,6 +115,7 @@ ngx_http_icp_status_init_zone(ngx_shm_zone_t *shm_zone, void *data)
     }
 
     shpool->data = ngx_http_icp_counters;
+    shm_zone->data = ngx_http_icp_counters;
 
     return NGX_OK;
 }

@@ -270,9 +270,9 @@ sub stop {
     $self->{redis}->stop if $self->{redis};
 
     if ($started) {
-        my @bad = grep { /\[(alert|emerg)\]|exited on signal/ }
+        my @bad = grep { /\[(crit|alert|emerg)\]|exited on signal/ }
                   split /\n/, $self->error_log;
-        ok(!@bad, 'error log has no alert, emerg or crashed worker')
+        ok(!@bad, 'error log has no crit, alert, emerg or crashed worker')
             or diag(join "\n", @bad);
 
         if ($VALGRIND) {
