@@ -64,7 +64,7 @@ hset('domain:huge.example', company => 'Huge', employees => 90000);
 # valgrind makes nginx some ten times slower
 my $ms = $ENV{ICP_VALGRIND} ? 5000 : 300;
 
-$t->start(<<'EOF' =~ s/%%MS%%/$ms/gr);
+my $conf = <<'EOF' =~ s/%%MS%%/$ms/gr;
 icp_redis %%REDIS%% connect_timeout=%%MS%%ms timeout=%%MS%%ms;
 icp_cache zone=icp:1m ttl=60s;
 
@@ -86,10 +86,16 @@ server {
         icp on;
         icp_lookup domain=$cookie_company;
     }
+    location = /raw {
+        icp on;
+        icp_lookup ip=$http_x_visitor;
+    }
     location / {
     }
 }
 EOF
+
+$t->start($conf);
 
 sub visit {
     my (%h) = @_;
@@ -195,6 +201,39 @@ is($r->{headers}{'x-cache'}, 'BYPASS', '... $icp_cache is BYPASS')
 
 $r = $t->get('/plain.html');
 ok(!defined $r->{headers}{'x-cache'}, 'a location without icp: no lookup');
+
+# addresses as the lookup normalises them
+
+hset('ip:2001:db8::1', company => 'Six Exact', employees => 3000);
+
+sub raw {
+    my ($addr) = @_;
+    my $r = $t->get('/raw', 'X-Visitor' => $addr);
+    return ($r->{headers}{'x-company'} // '') . ' '
+           . ($r->{headers}{'x-cache'} // '');
+}
+
+is(raw('2001:0DB8:0000:0000:0000:0000:0000:0001'), 'Six Exact MISS',
+   'IPv6 in long form: looked up in RFC 5952 form');
+is(raw('::ffff:192.0.2.7'), 'Exact Corp HIT',
+   'IPv4-mapped IPv6: the IPv4 address, even its cache entry');
+is(raw('192.0.2.300'), ' BYPASS', 'not an address: no lookup');
+is(raw('www.example.com'), ' BYPASS', '... nor a name');
+
+# a reload keeps the cache and connects the new workers
+
+SKIP: {
+    skip 'no reload without a master process (valgrind)', 4
+        if $ENV{ICP_VALGRIND};
+
+    $t->reload($conf);
+
+    ($page, $cache, $company) = visit('X-Forwarded-For' => '192.0.2.7');
+    is("$page $cache", 'ent HIT', 'after a reload: still cached');
+
+    ($page, $cache) = visit('X-Forwarded-For' => '198.51.100.77');
+    is("$page $cache", 'mid MISS', '... and the new worker reaches Redis');
+}
 
 $t->stop;
 done_testing;
