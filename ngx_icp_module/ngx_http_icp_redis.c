@@ -320,7 +320,6 @@ ngx_http_icp_redis_connect(ngx_http_icp_redis_t *rs)
     redisAsyncSetDisconnectCallback(ac, ngx_http_icp_redis_on_disconnect);
 
     rs->ac = ac;
-    rs->ready = 0;
 
     /* the handshake goes first: hiredis sends in order */
 
@@ -391,7 +390,6 @@ ngx_http_icp_redis_handshake(redisAsyncContext *ac, void *r, void *data)
                       "icp_redis %V: connected again", &rs->conf->addr);
     }
 
-    rs->ready = 1;
     rs->failed = 0;
     rs->backoff = NGX_HTTP_ICP_REDIS_BACKOFF_MIN;
     rs->stats.state = NGX_HTTP_ICP_REDIS_READY;
@@ -447,7 +445,6 @@ ngx_http_icp_redis_lost(ngx_http_icp_redis_t *rs, const char *reason)
     ngx_uint_t  level;
 
     rs->ac = NULL;
-    rs->ready = 0;
     rs->stats.state = NGX_HTTP_ICP_REDIS_DOWN;
 
     if (rs->timer.timer_set) {

@@ -53,7 +53,6 @@ typedef struct {
     ngx_msec_t                  backoff;
     ngx_log_t                  *log;
     ngx_http_icp_redis_stats_t  stats;
-    unsigned                    ready:1;    /* handshake answered */
     unsigned                    failed:1;   /* circuit open */
 } ngx_http_icp_redis_t;
 
