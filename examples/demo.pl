@@ -100,16 +100,25 @@ print "   redis-server on $redis_addr, nginx on 127.0.0.1:$port\n\n";
 my $http = HTTP::Tiny->new(max_redirect => 0, timeout => 10);
 my $log_pos = 0;
 
-# The records nginx wrote since the last call.
+# The records nginx wrote since the last call.  nginx logs a request just
+# after answering it, so wait a moment for the one expected.
 sub new_records {
-    open my $fh, '<', "$tmp/icp.log" or return ();
-    seek $fh, $log_pos, 0;
+    my ($want) = @_;
+    $want //= 1;
     my @recs;
-    while (my $line = <$fh>) {
-        push @recs, decode_json($line);
+    for (1 .. 200) {
+        if (open my $fh, '<', "$tmp/icp.log") {
+            seek $fh, $log_pos, 0;
+            while (my $line = <$fh>) {
+                last unless $line =~ /\n\z/;
+                push @recs, decode_json($line);
+                $log_pos = tell $fh;
+            }
+            close $fh;
+        }
+        last if @recs >= $want;
+        sleep 0.005;
     }
-    $log_pos = tell $fh;
-    close $fh;
     return @recs;
 }
 
@@ -144,50 +153,59 @@ sub visit {
 my %consent = (consent_demo => 1);
 
 my @story = (
-    { who => 'Mary, marketing manager at BrightFunnel (250 staff, US), '
-             . 'LinkedIn ABM ad',
+    { who => 'Mary, marketing manager, BrightFunnel',
+      what => '250 staff, US software; clicks a LinkedIn ABM ad',
       ip => '192.0.2.10', jar => {%consent},
       path => '/?utm_source=linkedin&utm_medium=paid&utm_campaign=abm-q4' },
-    { who => 'Mary again, next page view without UTM parameters',
+    { who => 'Mary again, next page',
+      what => 'no UTM parameters: the signed cookie remembers',
       ip => '192.0.2.10', same_as => 0, path => '/' },
-    { who => 'Visitor from a Fortune-500 network (enterprise /16)',
+    { who => 'Enterprise visitor, Globex',
+      what => '42,000 staff, known by its /16 network',
       ip => '10.50.3.7', jar => {%consent},
       path => '/?utm_source=google&utm_medium=cpc&utm_campaign=brand' },
-    { who => 'Founder of a 4-person startup, no revenue yet',
+    { who => 'Founder of Tinybird Labs',
+      what => '4 staff, $250K revenue: too small, no budget',
       ip => '203.0.113.5', jar => {%consent},
       path => '/?utm_source=linkedin&utm_campaign=demand-gen' },
-    { who => 'SRE searching "sre on-call tooling" on Google',
+    { who => 'SRE from a search ad',
+      what => 'unknown company; searched "sre on-call tooling"',
       ip => '10.99.0.1', jar => {%consent},
       path => '/?utm_source=google&utm_medium=cpc&utm_term=sre+on-call' },
-    { who => 'Googlebot crawling the landing page',
+    { who => 'Googlebot',
+      what => 'a crawler: control page, no cookie, not logged',
       ip => '66.249.66.1', ua => 'Mozilla/5.0 (compatible; Googlebot/2.1)',
       path => '/?utm_source=linkedin&utm_campaign=abm-q4' },
-    { who => 'Marketer who declined the consent banner',
+    { who => 'Marketer without consent',
+      what => 'declined the banner: no cookie, no experiment',
       ip => '192.0.2.11', jar => {},
       path => '/?utm_source=linkedin&utm_campaign=abm-q4' },
-    { who => 'Marketing team previewing variant B (X-ICP-Preview)',
+    { who => 'Marketing team, preview',
+      what => 'X-ICP-Preview key forces variant "benefit"',
       ip => '192.0.2.10', jar => {%consent}, preview => 'preview-demo',
-      path => '/?utm_source=linkedin&utm_campaign=abm-q4&icp_variant=benefit' },
+      path => '/?utm_source=linkedin&utm_campaign=abm-q4'
+              . '&icp_variant=benefit' },
 );
 
-printf "%-66s %-12s %-11s %-12s %-6s %s\n", 'visitor', 'segment', 'persona',
-    'variant', 'cache', 'page';
-print '-' x 130, "\n";
+my $fmt = "%-2s %-38s %-11s %-11s %-26s %-5s %s\n";
+printf $fmt, '#', 'visitor', 'segment', 'persona', 'experiment: variant',
+    'cache', 'page served';
+print '-' x 132, "\n";
 
 for my $i (0 .. $#story) {
     my $v = $story[$i];
     $v->{jar} = $story[$v->{same_as}]{jar} if defined $v->{same_as};
     my $res = visit(%$v);
-    my ($rec) = new_records();
+    my ($rec) = new_records($v->{ua} ? 0 : 1);
     my ($title) = $res->{content} =~ m{<title>(.*?)</title>};
-    my ($seg, $per, $var, $cache) = $rec
-        ? @$rec{qw(seg per var cache)}
-        : ('-', '-', '-', '-');
-    $var .= ' (bot)' if $v->{ua};
-    printf "%-66s %-12s %-11s %-12s %-6s %s\n", $v->{who}, $seg, $per,
-        $var, $cache, $title // "HTTP $res->{status}";
+    $rec ||= { seg => '-', per => '-', var => '-', cache => '-', exp => '' };
+    my $arm = $rec->{exp} ? "$rec->{exp}: $rec->{var}" : $rec->{var};
+    printf $fmt, $i + 1, $v->{who}, $rec->{seg}, $rec->{per}, $arm,
+        $rec->{cache}, $title // "HTTP $res->{status}";
+    print "   $v->{what}\n";
+    print "   why: $rec->{reason}\n" if $rec->{reason};
     if ($res->{headers}{'x-icp-debug'}) {
-        print "    X-ICP-Debug: $res->{headers}{'x-icp-debug'}\n";
+        print "   X-ICP-Debug: $res->{headers}{'x-icp-debug'}\n";
     }
 }
 

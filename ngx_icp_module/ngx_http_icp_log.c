@@ -168,6 +168,7 @@ ngx_http_icp_log_exposure(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
     size_t                     v, n;
     icp_utm_t                 *utm;
     ngx_uint_t                 i;
+    ngx_str_t                 *reason;
     const char                *exp, *name;
     lfr_rules_t               *rules;
     ngx_http_icp_field_t      *f;
@@ -215,6 +216,10 @@ ngx_http_icp_log_exposure(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
 
         ngx_http_icp_json_raw(j, "}", 1);
     }
+
+    /* why, for whoever reads the log when a visitor asks "why this page" */
+    reason = ngx_http_icp_reason(r, ctx);
+    ngx_http_icp_json_str(j, "reason", reason->data, reason->len);
 
     utm = &ctx->context.utm;
 

@@ -211,6 +211,20 @@ sub reload {
     $self->write_file('nginx.conf', $self->conf($http));
     my @old = $self->worker_pids;
     kill 'HUP', $self->{nginx_pid};
+
+    if ($VALGRIND) {
+        # one process, no workers to watch: wait for it to have re-read
+        my $n = () = $self->error_log =~ /reconfiguring/g;
+        my $deadline = time + 30;
+        while (time < $deadline) {
+            my $m = () = $self->error_log =~ /reconfiguring/g;
+            last if $m > $n;
+            sleep 0.1;
+        }
+        sleep 2;
+        return;
+    }
+
     my $deadline = time + 10;
     while (time < $deadline) {
         my %now = map { $_ => 1 } $self->worker_pids;
