@@ -266,15 +266,16 @@ if ($upid == 0) {
 
 my $deadline = time + 10;
 sleep 0.05 until -S $sock_path || time > $deadline;
-like(qx{redis-cli -s $sock_path HSET icp:net:192.0.2.0/24 employees 5000},
+like(qx{redis-cli -s $sock_path HSET acme:net:192.0.2.0/24 employees 5000},
      qr/^1$/, 'a redis-server on a unix socket');
 
 $t5->start(<<"EOF" . $SERVER);
-icp_redis unix:$sock_path connect_timeout=${MS}ms timeout=${MS}ms;
+icp_redis unix:$sock_path prefix=acme: connect_timeout=${MS}ms
+          timeout=${MS}ms;
 EOF
 
 ($page, $cache) = visit($t5, '192.0.2.7');
-is("$page $cache", 'ent MISS', 'unix: socket');
+is("$page $cache", 'ent MISS', 'unix: socket, keys under prefix=');
 
 $t5->stop;
 kill 'TERM', $upid;
