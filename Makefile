@@ -32,6 +32,8 @@ include lua-free-rules/rules.mk
 -include tools/load.mk
 -include tools/report.mk
 include tests/tests.mk
+-include $(sort $(wildcard ngx_icp_module/*.mk bench/*.mk tests/fuzz/*.mk \
+                           t/*.mk))
 
 tools: $(TOOLS)
 
