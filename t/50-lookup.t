@@ -220,6 +220,33 @@ is(raw('::ffff:192.0.2.7'), 'Exact Corp HIT',
 is(raw('192.0.2.300'), ' BYPASS', 'not an address: no lookup');
 is(raw('www.example.com'), ' BYPASS', '... nor a name');
 
+# icp-load writes the keys the lookup reads
+
+SKIP: {
+    my $load = $ENV{ICP_LOAD} || IcpTest::abs_root() . '/build/bin/icp-load';
+    skip "icp-load not built ($load)", 4 unless -x $load;
+
+    my $csv = $t->write_file('firmo.csv', <<'EOF');
+cidr,domain,company,employees
+198.18.0.0/22,,Loaded Four,4000
+2001:db8:aa00::/56,,Loaded Six,4000
+,Loaded.Example,Loaded Domain,4000
+EOF
+    my $port = $redis->port;
+    my $out = qx{$load --redis 127.0.0.1:$port $csv 2>&1};
+    is($?, 0, 'icp-load loads a CIDR of each family and a domain')
+        or diag($out);
+
+    is(raw('198.18.2.9'), 'Loaded Four MISS',
+       '... an IPv4 /22 spread in /24s');
+    is(raw('2001:db8:aa00:17::5'), 'Loaded Six MISS',
+       '... an IPv6 /56 spread in /64s');
+
+    my $r = $t->get('/', 'X-Forwarded-For' => '192.0.2.201',
+                    Cookie => 'company=loaded.example');
+    is($r->{headers}{'x-company'}, 'Loaded Domain', '... a domain');
+}
+
 # a reload keeps the cache and connects the new workers
 
 SKIP: {
