@@ -33,7 +33,7 @@ include lua-free-rules/rules.mk
 -include tools/report.mk
 include tests/tests.mk
 -include $(sort $(wildcard ngx_icp_module/*.mk bench/*.mk tests/fuzz/*.mk \
-                           t/*.mk))
+                           t/*.mk pkg/*.mk))
 
 tools: $(TOOLS)
 

@@ -8,6 +8,9 @@ use lib 't/lib';
 use Test::More;
 use IcpTest;
 
+plan skip_all => 'a reload under valgrind is a restart: nothing to measure'
+    if $IcpTest::VALGRIND;
+
 my $t = IcpTest->new(redis => 0);
 
 # A ruleset with regexes (JIT-compiled: their code lives outside the heap).
