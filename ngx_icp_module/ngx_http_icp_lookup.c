@@ -101,6 +101,8 @@ static ngx_int_t ngx_http_icp_keys(ngx_http_request_t *r,
     ngx_http_icp_loc_conf_t *lcf, ngx_str_t *keys);
 static ngx_int_t ngx_http_icp_ip_keys(ngx_pool_t *pool, u_char *text,
     size_t len, ngx_str_t *keys);
+static ngx_int_t ngx_http_icp_ip_key(ngx_pool_t *pool, const char *kind,
+    int family, u_char *addr, ngx_uint_t bits, ngx_str_t *key);
 static ngx_int_t ngx_http_icp_domain_key(ngx_pool_t *pool, u_char *name,
     size_t len, ngx_str_t *key);
 static ngx_int_t ngx_http_icp_cache_key(ngx_pool_t *pool,
@@ -710,13 +712,13 @@ static ngx_int_t
 ngx_http_icp_ip_keys(ngx_pool_t *pool, u_char *text, size_t len,
     ngx_str_t *keys)
 {
-    int                     family;
-    u_char                  addr[16], net[16], *p;
-    char                    buf[NGX_INET6_ADDRSTRLEN + 1];
-    size_t                  alen, n;
-    ngx_str_t              *key;
-    ngx_uint_t              i, k, bits;
-    const ngx_uint_t       *lens;
+    int                 family;
+    u_char              net[16];
+    char                buf[NGX_INET6_ADDRSTRLEN + 1];
+    size_t              alen;
+    ngx_uint_t          i, k;
+    struct in6_addr     a6;
+    const ngx_uint_t   *lens;
 
     static const ngx_uint_t  lens4[] = { 24, 16, 0 };
     static const ngx_uint_t  lens6[] = { 64, 48, 32, 0 };
@@ -727,14 +729,14 @@ ngx_http_icp_ip_keys(ngx_pool_t *pool, u_char *text, size_t len,
 
     ngx_cpystrn((u_char *) buf, text, len + 1);
 
-    if (inet_pton(AF_INET, buf, addr) == 1) {
+    if (inet_pton(AF_INET, buf, &a6) == 1) {
         family = AF_INET;
 
-    } else if (inet_pton(AF_INET6, buf, addr) == 1) {
+    } else if (inet_pton(AF_INET6, buf, &a6) == 1) {
         family = AF_INET6;
 
-        if (IN6_IS_ADDR_V4MAPPED((struct in6_addr *) addr)) {
-            ngx_memmove(addr, addr + 12, 4);
+        if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+            ngx_memmove(a6.s6_addr, &a6.s6_addr[12], 4);
             family = AF_INET;
         }
 
@@ -745,45 +747,59 @@ ngx_http_icp_ip_keys(ngx_pool_t *pool, u_char *text, size_t len,
     alen = (family == AF_INET) ? 4 : 16;
     lens = (family == AF_INET) ? lens4 : lens6;
 
-    for (k = 0; k < 1 + 3; k++) {
+    if (ngx_http_icp_ip_key(pool, "ip:", family, a6.s6_addr, 0,
+                            &keys[NGX_HTTP_ICP_KEY_IP])
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
 
-        if (k == 0) {
-            ngx_memcpy(net, addr, alen);
-            bits = 0;
+    /* every prefix length is whole bytes */
 
-        } else if (lens[k - 1]) {
-            bits = lens[k - 1];
-
-            for (i = 0; i < alen; i++) {
-                net[i] = (i * 8 >= bits) ? 0 : addr[i];
-            }
-
-        } else {
-            break;
+    for (k = 0; lens[k]; k++) {
+        for (i = 0; i < alen; i++) {
+            net[i] = (i * 8 < lens[k]) ? a6.s6_addr[i] : 0;
         }
 
-        if (inet_ntop(family, net, buf, sizeof(buf)) == NULL) {
-            return NGX_DECLINED;
-        }
-
-        n = ngx_strlen(buf);
-
-        p = ngx_pnalloc(pool, sizeof("net:") + n + sizeof("/64"));
-        if (p == NULL) {
+        if (ngx_http_icp_ip_key(pool, "net:", family, net, lens[k],
+                                &keys[NGX_HTTP_ICP_KEY_NET + k])
+            != NGX_OK)
+        {
             return NGX_ERROR;
         }
-
-        key = &keys[NGX_HTTP_ICP_KEY_IP + k];
-        key->data = p;
-
-        if (k == 0) {
-            p = ngx_sprintf(p, "ip:%*s", n, buf);
-        } else {
-            p = ngx_sprintf(p, "net:%*s/%ui", n, buf, bits);
-        }
-
-        key->len = p - key->data;
     }
+
+    return NGX_OK;
+}
+
+
+/* KIND ADDR, or KIND ADDR/BITS when bits are given */
+
+static ngx_int_t
+ngx_http_icp_ip_key(ngx_pool_t *pool, const char *kind, int family,
+    u_char *addr, ngx_uint_t bits, ngx_str_t *key)
+{
+    u_char  *p;
+    char     buf[NGX_INET6_ADDRSTRLEN + 1];
+
+    if (inet_ntop(family, addr, buf, sizeof(buf)) == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_pnalloc(pool, sizeof("net:") + sizeof(buf) + sizeof("/64"));
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    key->data = p;
+
+    if (bits) {
+        p = ngx_sprintf(p, "%s%s/%ui", kind, buf, bits);
+    } else {
+        p = ngx_sprintf(p, "%s%s", kind, buf);
+    }
+
+    key->len = p - key->data;
 
     return NGX_OK;
 }
@@ -945,10 +961,10 @@ failed:
 static ngx_uint_t
 ngx_http_icp_query_send(ngx_http_icp_query_t *q, ngx_uint_t key)
 {
-    u_char               *p;
-    size_t                argvlen[2];
-    ngx_str_t            *prefix;
-    const char           *argv[2];
+    u_char      *p;
+    size_t       argvlen[2];
+    ngx_str_t   *prefix;
+    const char  *argv[2];
 
     prefix = &q->rs->conf->prefix;
 
@@ -983,17 +999,17 @@ ngx_http_icp_query_send(ngx_http_icp_query_t *q, ngx_uint_t key)
 static void
 ngx_http_icp_query_reply(redisAsyncContext *ac, void *r, void *data)
 {
-    ngx_http_icp_slot_t   *slot = data;
+    ngx_http_icp_slot_t    *slot = data;
 
-    u_char                *p;
-    size_t                 i, n, nwanted;
-    redisReply            *reply = r;
-    icp_firmo_rc_t         rc;
-    icp_firmo_str_t       *wanted;
-    icp_firmo_pair_t      *pairs;
-    ngx_http_icp_query_t  *q;
-    ngx_http_icp_record_t *rec;
-    icp_firmo_warning_t    warning;
+    u_char                 *p;
+    size_t                  i, n, nwanted;
+    redisReply             *reply = r;
+    icp_firmo_rc_t          rc;
+    icp_firmo_str_t        *wanted;
+    icp_firmo_pair_t       *pairs;
+    icp_firmo_warning_t     warning;
+    ngx_http_icp_query_t   *q;
+    ngx_http_icp_record_t  *rec;
 
     q = slot->query;
     rec = &q->recs[slot->key];
