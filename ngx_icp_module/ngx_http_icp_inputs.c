@@ -111,7 +111,10 @@ ngx_http_icp_read_inputs(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
         ctx->context.utm = utm;
     }
 
-    ctx->context.visits++;
+    /* a conversion page is not a landing-page view */
+    if (lcf->enable) {
+        ctx->context.visits++;
+    }
 
     return ngx_http_icp_address(r, ctx);
 }
