@@ -2,6 +2,7 @@
  * The compiler: parses rules text into lfr_rules_t, resolving field names
  * to slots, compiling regexes, and checking everything that can be checked
  * before the first request.  The first error stops; warnings do not.
+ * Routes are parsed in lfr_route.c, the evaluation planned in lfr_plan.c.
  */
 
 #include <errno.h>
@@ -11,45 +12,7 @@
 #include <string.h>
 
 #include "lfr_int.h"
-#include "lfr_lex.h"
-
-
-#define LFR_MAX_WEIGHT  10000
-#define LFR_BUCKETS     10000
-#define LFR_MAX_TABLE   (1024 * 1024)
-
-
-/* A route as written, kept until every block is known. */
-typedef struct {
-    const char       *seg;
-    const char       *per;
-    lfr_token_t       seg_tok;
-    lfr_token_t       per_tok;
-    lfr_token_t       tok;
-    lfr_token_t       exp_tok;
-} lfr_route_src_t;
-
-
-typedef struct {
-    lfr_rules_t      *rules;
-    lfr_lexer_t       lx;
-    lfr_token_t       tok;
-    const char       *file;
-    lfr_diag_pt       diag;
-    void             *ctx;
-
-    size_t            slots_cap;
-    size_t            conds_cap;
-    size_t            values_cap;
-    size_t            icps_cap;
-    size_t            excludes_cap;
-    size_t            personas_cap;
-    size_t            routes_cap;
-    size_t            variants_cap;
-    size_t            route_src_cap;
-
-    lfr_route_src_t  *route_src;
-} lfr_parser_t;
+#include "lfr_parse.h"
 
 
 typedef enum {
@@ -76,7 +39,7 @@ lfr_report(lfr_parser_t *p, lfr_severity_t severity, unsigned line,
 }
 
 
-static int
+int
 lfr_error(lfr_parser_t *p, const lfr_token_t *tok, const char *fmt, ...)
 {
     va_list  args;
@@ -89,7 +52,7 @@ lfr_error(lfr_parser_t *p, const lfr_token_t *tok, const char *fmt, ...)
 }
 
 
-static void
+void
 lfr_warn(lfr_parser_t *p, const lfr_token_t *tok, const char *fmt, ...)
 {
     va_list  args;
@@ -101,7 +64,7 @@ lfr_warn(lfr_parser_t *p, const lfr_token_t *tok, const char *fmt, ...)
 
 
 /* A token as a diagnostic shows it: quoted, printable, short. */
-static const char *
+const char *
 lfr_show(const lfr_token_t *tok, char *buf, size_t size)
 {
     size_t  i, n;
@@ -139,7 +102,7 @@ lfr_show(const lfr_token_t *tok, char *buf, size_t size)
 }
 
 
-static int
+int
 lfr_next(lfr_parser_t *p)
 {
     lfr_lex_next(&p->lx, &p->tok);
@@ -152,7 +115,7 @@ lfr_next(lfr_parser_t *p)
 }
 
 
-static int
+int
 lfr_is(const lfr_token_t *tok, const char *word)
 {
     return tok->type == LFR_TOK_WORD && strlen(word) == tok->len
@@ -160,7 +123,7 @@ lfr_is(const lfr_token_t *tok, const char *word)
 }
 
 
-static int
+int
 lfr_expect(lfr_parser_t *p, lfr_tok_type_t type, const char *what)
 {
     char  buf[64];
@@ -174,7 +137,7 @@ lfr_expect(lfr_parser_t *p, lfr_tok_type_t type, const char *what)
 }
 
 
-static int
+int
 lfr_oom(lfr_parser_t *p)
 {
     return lfr_error(p, &p->tok, "out of memory");
@@ -182,7 +145,7 @@ lfr_oom(lfr_parser_t *p)
 
 
 /* Room for one more element; NULL leaves the array as it was. */
-static void *
+void *
 lfr_reserve(void *array, size_t n, size_t *cap, size_t size)
 {
     size_t   ncap;
@@ -205,7 +168,7 @@ lfr_reserve(void *array, size_t n, size_t *cap, size_t size)
 }
 
 
-static const char *
+const char *
 lfr_tok_dup(lfr_parser_t *p, const lfr_token_t *tok)
 {
     return lfr_strdup(p->rules, tok->data, tok->len);
@@ -213,7 +176,7 @@ lfr_tok_dup(lfr_parser_t *p, const lfr_token_t *tok)
 
 
 /* Names of blocks, variants and experiments end up in logs and headers. */
-static int
+int
 lfr_name(lfr_parser_t *p, const char *what, const char **name)
 {
     size_t        i;
@@ -248,7 +211,7 @@ lfr_name(lfr_parser_t *p, const char *what, const char **name)
 }
 
 
-static int
+int
 lfr_integer(lfr_parser_t *p, const char *what, unsigned min, unsigned max,
     unsigned *value)
 {
@@ -793,537 +756,6 @@ lfr_block(lfr_parser_t *p, lfr_block_kind_t kind)
     }
 
     return lfr_next(p);
-}
-
-
-static const char *
-lfr_join(lfr_parser_t *p, const char *a, char sep, const char *b)
-{
-    char    *s;
-    size_t   alen, blen;
-
-    alen = strlen(a);
-    blen = strlen(b);
-
-    s = lfr_alloc(p->rules, alen + 1 + blen);
-    if (s) {
-        memcpy(s, a, alen);
-        s[alen] = sep;
-        memcpy(s + alen + 1, b, blen);
-        s[alen + 1 + blen] = '\0';
-    }
-
-    return s;
-}
-
-
-static int
-lfr_pattern(lfr_parser_t *p, const char *what, const char **name,
-    lfr_token_t *tok)
-{
-    *tok = p->tok;
-
-    if (lfr_is(tok, "*")) {
-        *name = "*";
-        return lfr_next(p);
-    }
-
-    return lfr_name(p, what, name);
-}
-
-
-static int
-lfr_variant(lfr_parser_t *p, const lfr_route_t *r, unsigned *weighted)
-{
-    size_t          i;
-    char            buf[64];
-    lfr_token_t     name, uri;
-    lfr_variant_t   v, *vs;
-    lfr_rules_t    *rules;
-
-    rules = p->rules;
-    memset(&v, 0, sizeof(lfr_variant_t));
-
-    if (lfr_next(p) != 0) {
-        return -1;
-    }
-
-    name = p->tok;
-
-    if (lfr_name(p, "variant", &v.name) != 0) {
-        return -1;
-    }
-
-    for (i = r->variant; i < rules->nvariants; i++) {
-        if (strcmp(rules->variants[i].name, v.name) == 0) {
-            return lfr_error(p, &name, "duplicate variant '%s' in route "
-                             "%s", v.name, r->name);
-        }
-    }
-
-    uri = p->tok;
-
-    if (uri.type != LFR_TOK_WORD && uri.type != LFR_TOK_STRING) {
-        return lfr_error(p, &uri, "expected the URI of variant '%s', "
-                         "found %s", v.name, lfr_show(&uri, buf, sizeof(buf)));
-    }
-
-    for (i = 0; i < uri.len; i++) {
-        if ((unsigned char) uri.data[i] <= 0x20 || uri.data[i] == 0x7f) {
-            return lfr_error(p, &uri, "the URI of variant '%s' must not "
-                             "contain spaces or control characters", v.name);
-        }
-    }
-
-    if (uri.len == 0) {
-        return lfr_error(p, &uri, "empty URI for variant '%s'", v.name);
-    }
-
-    v.uri = lfr_tok_dup(p, &uri);
-    if (v.uri == NULL) {
-        return lfr_oom(p);
-    }
-
-    v.weight = 1;
-
-    if (lfr_next(p) != 0) {
-        return -1;
-    }
-
-    if (p->tok.type == LFR_TOK_WORD) {
-        if (lfr_integer(p, "variant weight", 1, LFR_MAX_WEIGHT, &v.weight)
-            != 0)
-        {
-            return -1;
-        }
-
-        (*weighted)++;
-    }
-
-    if (lfr_expect(p, LFR_TOK_SEMI, "';' or a weight") != 0) {
-        return -1;
-    }
-
-    vs = lfr_reserve(rules->variants, rules->nvariants, &p->variants_cap,
-                     sizeof(lfr_variant_t));
-    if (vs == NULL) {
-        return lfr_oom(p);
-    }
-
-    rules->variants = vs;
-    vs[rules->nvariants++] = v;
-
-    return 0;
-}
-
-
-static int
-lfr_route_block(lfr_parser_t *p)
-{
-    size_t            i;
-    unsigned          weighted;
-    uint64_t          total, sum;
-    char              buf[64];
-    lfr_route_t       r, *rs;
-    lfr_variant_t    *v;
-    lfr_route_src_t   src, *ss;
-    lfr_rules_t      *rules;
-
-    rules = p->rules;
-    memset(&r, 0, sizeof(lfr_route_t));
-    memset(&src, 0, sizeof(lfr_route_src_t));
-    src.tok = p->tok;
-
-    if (lfr_next(p) != 0
-        || lfr_pattern(p, "segment", &src.seg, &src.seg_tok) != 0
-        || lfr_pattern(p, "persona", &src.per, &src.per_tok) != 0)
-    {
-        return -1;
-    }
-
-    r.name = lfr_join(p, src.seg, '/', src.per);
-    if (r.name == NULL) {
-        return lfr_oom(p);
-    }
-
-    if (lfr_expect(p, LFR_TOK_LBRACE, "'{'") != 0) {
-        return -1;
-    }
-
-    r.variant = rules->nvariants;
-    weighted = 0;
-
-    while (p->tok.type != LFR_TOK_RBRACE) {
-        if (lfr_is(&p->tok, "variant")) {
-            if (lfr_variant(p, &r, &weighted) != 0) {
-                return -1;
-            }
-            continue;
-        }
-
-        if (!lfr_is(&p->tok, "experiment")) {
-            return lfr_error(p, &p->tok, "expected 'variant', 'experiment' "
-                             "or '}' in route %s, found %s", r.name,
-                             lfr_show(&p->tok, buf, sizeof(buf)));
-        }
-
-        if (r.experiment) {
-            return lfr_error(p, &p->tok, "duplicate experiment statement "
-                             "in route %s", r.name);
-        }
-
-        if (lfr_next(p) != 0) {
-            return -1;
-        }
-
-        src.exp_tok = p->tok;
-
-        if (lfr_name(p, "experiment", &r.experiment) != 0
-            || lfr_expect(p, LFR_TOK_SEMI, "';'") != 0)
-        {
-            return -1;
-        }
-    }
-
-    r.nvariants = rules->nvariants - r.variant;
-
-    if (r.nvariants == 0) {
-        return lfr_error(p, &src.tok, "route %s has no variant", r.name);
-    }
-
-    if (weighted && weighted < r.nvariants) {
-        return lfr_error(p, &src.tok, "give every variant of route %s a "
-                         "weight, or none", r.name);
-    }
-
-    if (r.nvariants == 1) {
-        if (r.experiment) {
-            lfr_warn(p, &src.exp_tok, "experiment '%s' has no effect: route "
-                     "%s has a single variant", r.experiment, r.name);
-        }
-
-        r.experiment = NULL;
-
-    } else if (r.experiment == NULL) {
-        src.exp_tok = src.tok;
-        r.experiment = lfr_join(p, src.seg, '.', src.per);
-        if (r.experiment == NULL) {
-            return lfr_oom(p);
-        }
-    }
-
-    /* bucket b goes to the first variant whose cum exceeds b */
-    v = &rules->variants[r.variant];
-    total = 0;
-    sum = 0;
-
-    for (i = 0; i < r.nvariants; i++) {
-        total += v[i].weight;
-    }
-
-    for (i = 0; i < r.nvariants; i++) {
-        sum += v[i].weight;
-        v[i].cum = (unsigned) (sum * LFR_BUCKETS / total);
-    }
-
-    rs = lfr_reserve(rules->routes, rules->nroutes, &p->routes_cap,
-                     sizeof(lfr_route_t));
-    if (rs == NULL) {
-        return lfr_oom(p);
-    }
-
-    rules->routes = rs;
-
-    ss = lfr_reserve(p->route_src, rules->nroutes, &p->route_src_cap,
-                     sizeof(lfr_route_src_t));
-    if (ss == NULL) {
-        return lfr_oom(p);
-    }
-
-    p->route_src = ss;
-    ss[rules->nroutes] = src;
-    rs[rules->nroutes++] = r;
-
-    return lfr_next(p);
-}
-
-
-static int
-lfr_find_block(const lfr_block_t *blocks, size_t n, const char *name)
-{
-    size_t  i;
-
-    for (i = 0; i < n; i++) {
-        if (strcmp(blocks[i].name, name) == 0) {
-            return (int) i;
-        }
-    }
-
-    return -1;
-}
-
-
-/* Route patterns name blocks anywhere in the file: resolved at the end. */
-static int
-lfr_resolve(lfr_parser_t *p)
-{
-    size_t            i, j;
-    lfr_route_t      *r, *q;
-    lfr_rules_t      *rules;
-    lfr_route_src_t  *s, *t;
-
-    rules = p->rules;
-
-    for (i = 0; i < rules->nroutes; i++) {
-        r = &rules->routes[i];
-        s = &p->route_src[i];
-
-        if (strcmp(s->seg, "*") == 0) {
-            r->segment = LFR_ANY;
-        } else if (strcmp(s->seg, "none") == 0) {
-            r->segment = LFR_NONE;
-        } else if (strcmp(s->seg, "excluded") == 0) {
-            r->segment = LFR_EXCLUDED;
-        } else {
-            r->segment = lfr_find_block(rules->icps, rules->nicps, s->seg);
-            if (r->segment < 0) {
-                return lfr_error(p, &s->seg_tok, "route names unknown icp "
-                                 "'%s'", s->seg);
-            }
-        }
-
-        if (strcmp(s->per, "*") == 0) {
-            r->persona = LFR_ANY;
-        } else if (strcmp(s->per, "none") == 0) {
-            r->persona = LFR_NONE;
-        } else if (strcmp(s->per, "excluded") == 0) {
-            return lfr_error(p, &s->per_tok, "'excluded' is a segment, not "
-                             "a persona: use a persona name, none or *");
-        } else {
-            r->persona = lfr_find_block(rules->personas, rules->npersonas,
-                                        s->per);
-            if (r->persona < 0) {
-                return lfr_error(p, &s->per_tok, "route names unknown "
-                                 "persona '%s'", s->per);
-            }
-        }
-
-        for (j = 0; r->experiment && j < i; j++) {
-            q = &rules->routes[j];
-
-            if (q->experiment && strcmp(q->experiment, r->experiment) == 0) {
-                t = &p->route_src[j];
-                return lfr_error(p, &s->exp_tok, "duplicate experiment "
-                                 "'%s', also run by route %s at %u:%u",
-                                 r->experiment, q->name, t->tok.line,
-                                 t->tok.col);
-            }
-        }
-    }
-
-    return 0;
-}
-
-
-static void
-lfr_check_routes(lfr_parser_t *p)
-{
-    int           any;
-    size_t        i, j;
-    lfr_route_t  *r, *q;
-    lfr_rules_t  *rules;
-
-    rules = p->rules;
-    any = 0;
-
-    for (i = 0; i < rules->nroutes; i++) {
-        r = &rules->routes[i];
-        any |= r->segment == LFR_ANY && r->persona == LFR_ANY;
-
-        for (j = 0; j < i; j++) {
-            q = &rules->routes[j];
-
-            if ((q->segment == LFR_ANY || q->segment == r->segment)
-                && (q->persona == LFR_ANY || q->persona == r->persona))
-            {
-                lfr_warn(p, &p->route_src[i].tok, "unreachable route %s: "
-                         "route %s at %u:%u matches its visitors first",
-                         r->name, q->name, p->route_src[j].tok.line,
-                         p->route_src[j].tok.col);
-                break;
-            }
-        }
-    }
-
-    if (!any) {
-        lfr_warn(p, &p->tok, "no 'route * *': some visitors get no variant");
-    }
-}
-
-
-static int
-lfr_same_cond(const lfr_rules_t *rules, const lfr_cond_t *a,
-    const lfr_cond_t *b)
-{
-    uint32_t            i;
-    const lfr_value_t  *x, *y;
-
-    if (a->slot != b->slot || a->op != b->op || a->lo != b->lo
-        || a->hi != b->hi || a->caseless != b->caseless
-        || a->nvalues != b->nvalues)
-    {
-        return 0;
-    }
-
-    /* numeric conditions have no literal: values may still be NULL */
-    if (a->nvalues == 0) {
-        return 1;
-    }
-
-    x = &rules->values[a->value];
-    y = &rules->values[b->value];
-
-    for (i = 0; i < a->nvalues; i++) {
-        if (x[i].len != y[i].len || x[i].is_num != y[i].is_num
-            || memcmp(x[i].data, y[i].data, x[i].len) != 0)
-        {
-            return 0;
-        }
-    }
-
-    return 1;
-}
-
-
-/*
- * A block's conditions in evaluation order: regexes last, and heavier
- * weights first, so an ICP that cannot matter any more is found early.
- */
-static void
-lfr_order(lfr_rules_t *rules, const lfr_block_t *b)
-{
-    uint32_t           i, j, k, end;
-    const lfr_cond_t  *x, *y;
-
-    end = b->cond + b->nconds;
-
-    for (i = b->cond; i < end; i++) {
-        rules->order[i] = i;
-    }
-
-    /* insertion sort: stable, and blocks are short */
-    for (i = b->cond + 1; i < end; i++) {
-        k = rules->order[i];
-        x = &rules->conds[k];
-
-        for (j = i; j > b->cond; j--) {
-            y = &rules->conds[rules->order[j - 1]];
-
-            if ((y->re != NULL) < (x->re != NULL)
-                || ((y->re != NULL) == (x->re != NULL)
-                    && y->weight >= x->weight))
-            {
-                break;
-            }
-
-            rules->order[j] = rules->order[j - 1];
-        }
-
-        rules->order[j] = k;
-    }
-}
-
-
-/*
- * Plans the evaluation: identical conditions share a verdict, and the
- * cheap tests of a block run before its regexes, so a block that fails
- * early (or an ICP that can no longer matter) never runs them.
- */
-static void
-lfr_plan(lfr_rules_t *rules)
-{
-    size_t       i, j;
-    lfr_cond_t  *c;
-
-    for (i = 0; i < rules->nconds; i++) {
-        c = &rules->conds[i];
-        c->memo = (uint32_t) rules->nmemo;
-
-        for (j = 0; j < i; j++) {
-            if (lfr_same_cond(rules, c, &rules->conds[j])) {
-                c->memo = rules->conds[j].memo;
-                c->shared = 1;
-                rules->conds[j].shared = 1;
-                break;
-            }
-        }
-
-        if (j == i) {
-            rules->nmemo++;
-        }
-    }
-
-    for (i = 0; i < rules->nicps; i++) {
-        lfr_order(rules, &rules->icps[i]);
-    }
-
-    for (i = 0; i < rules->nexcludes; i++) {
-        lfr_order(rules, &rules->excludes[i]);
-    }
-
-    for (i = 0; i < rules->npersonas; i++) {
-        lfr_order(rules, &rules->personas[i]);
-    }
-}
-
-
-/* First-match routing, decided for every (segment, persona) at load. */
-static int
-lfr_route_table(lfr_parser_t *p)
-{
-    int            seg, per, *t;
-    size_t         i, rows, cols;
-    lfr_rules_t   *rules;
-    lfr_route_t   *r;
-
-    rules = p->rules;
-    rows = rules->nicps + 2;
-    cols = rules->npersonas + 1;
-
-    if (rows * cols > LFR_MAX_TABLE) {
-        return lfr_error(p, &p->tok, "too large: %lu icps times %lu personas "
-                         "exceed %u combinations",
-                         (unsigned long) rules->nicps,
-                         (unsigned long) rules->npersonas, LFR_MAX_TABLE);
-    }
-
-    rules->route_table = malloc(rows * cols * sizeof(int));
-    if (rules->route_table == NULL) {
-        return lfr_oom(p);
-    }
-
-    t = rules->route_table;
-
-    for (seg = LFR_EXCLUDED; seg < (int) rules->nicps; seg++) {
-        for (per = LFR_NONE; per < (int) rules->npersonas; per++) {
-            *t = LFR_NONE;
-
-            for (i = 0; i < rules->nroutes; i++) {
-                r = &rules->routes[i];
-
-                if ((r->segment == LFR_ANY || r->segment == seg)
-                    && (r->persona == LFR_ANY || r->persona == per))
-                {
-                    *t = (int) i;
-                    break;
-                }
-            }
-
-            t++;
-        }
-    }
-
-    return 0;
 }
 
 
