@@ -13,7 +13,7 @@ set -e
 build=${1:-build}
 out=$build/bench/rules
 n=${N:-100000}
-each=${EACH:-2000}
+each=${EACH:-10000}
 
 mkdir -p "$out"
 rm -f "$out"/callgrind.*
