@@ -8,9 +8,6 @@
 #include "lfr_int.h"
 
 
-#define LFR_BUCKETS  10000
-
-
 /* Streaming state, so experiment "\0" visitor hashes without a copy. */
 typedef struct {
     uint32_t    h;

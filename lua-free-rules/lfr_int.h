@@ -14,6 +14,10 @@
 #include "lfr.h"
 
 
+/* Assignment buckets: experiment weights are scaled to this many. */
+#define LFR_BUCKETS  10000
+
+
 /* A route pattern that matches every segment or persona. */
 #define LFR_ANY  (-3)
 

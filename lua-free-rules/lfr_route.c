@@ -11,7 +11,6 @@
 #include "lfr_parse.h"
 
 
-#define LFR_BUCKETS     10000
 #define LFR_MAX_TABLE   (1024 * 1024)
 
 
