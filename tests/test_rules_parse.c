@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -479,6 +480,42 @@ test_structure(void **state)
 }
 
 
+/* The route table has a row per segment and a column per persona. */
+static void
+test_too_large(void **state)
+{
+    char         *src, *p;
+    size_t        i, size;
+    diags_t       d;
+    lfr_rules_t  *rules;
+
+    (void) state;
+
+    size = 2100 * 48;
+    src = malloc(size);
+    assert_non_null(src);
+    p = src;
+
+    for (i = 0; i < 1100; i++) {
+        p += sprintf(p, "icp i%zu { visits > 1; }\n", i);
+    }
+
+    for (i = 0; i < 1000; i++) {
+        p += sprintf(p, "persona p%zu { visits > 1; }\n", i);
+    }
+
+    p += sprintf(p, "route * * { variant d /d; }\n");
+    assert_true((size_t) (p - src) < size);
+
+    rules = compile(src, &d);
+    assert_null(rules);
+    assert_string_equal(d.text, "2102:1: error: too large: 1100 icps times "
+                        "1000 personas exceed 1048576 combinations\n");
+
+    free(src);
+}
+
+
 static void
 test_compile_file(void **state)
 {
@@ -518,6 +555,7 @@ main(void)
         cmocka_unit_test(test_first_error_stops),
         cmocka_unit_test(test_slots),
         cmocka_unit_test(test_structure),
+        cmocka_unit_test(test_too_large),
         cmocka_unit_test(test_compile_file),
     };
 
