@@ -1,8 +1,9 @@
 /*
  * The evaluator: classifies one visitor against a compiled ruleset and
  * explains the decision.  No allocation: per-slot facts (the number an
- * input holds, whether it is valid UTF-8) live in the ruleset's scratch
- * array and are computed at most once per call.
+ * input holds, its id in the field's dictionary, whether it is valid
+ * UTF-8) and the verdicts of shared conditions live in the ruleset's
+ * scratch arrays and are computed at most once per call.
  */
 
 #include <string.h>
