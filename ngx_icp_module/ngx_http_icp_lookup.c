@@ -1021,12 +1021,13 @@ ngx_http_icp_query_reply(redisAsyncContext *ac, void *r, void *data)
     } else if (reply->type == REDIS_REPLY_ERROR
                && ngx_strncmp(reply->str, "WRONGTYPE", 9) != 0)
     {
-        q->rs->stats.errors++;
+        /* the link goes once this returns: said once, not per command */
         q->failed = 1;
-        ngx_log_error(NGX_LOG_ERR, q->log, 0, "icp_redis %V: %*s",
-                      &q->rs->conf->addr, (size_t) reply->len, reply->str);
+        ngx_http_icp_redis_error(q->rs, reply->str);
 
     } else {
+        ngx_http_icp_redis_answered(q->rs);
+
         if (slot->key == NGX_HTTP_ICP_KEY_CONTACT) {
             wanted = q->lc->contact;
             nwanted = q->lc->ncontact;

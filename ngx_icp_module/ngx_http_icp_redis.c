@@ -255,6 +255,28 @@ ngx_http_icp_redis_timeout(ngx_http_icp_redis_t *rs)
 }
 
 
+void
+ngx_http_icp_redis_answered(ngx_http_icp_redis_t *rs)
+{
+    if (rs->backoff != NGX_HTTP_ICP_REDIS_BACKOFF_MIN) {
+        ngx_log_error(NGX_LOG_NOTICE, rs->log, 0,
+                      "icp_redis %V: lookups resumed", &rs->conf->addr);
+        rs->backoff = NGX_HTTP_ICP_REDIS_BACKOFF_MIN;
+    }
+}
+
+
+void
+ngx_http_icp_redis_error(ngx_http_icp_redis_t *rs, const char *reply)
+{
+    rs->stats.errors++;
+
+    if (rs->ac) {
+        ngx_http_icp_redis_drop(rs, reply);
+    }
+}
+
+
 ngx_http_icp_redis_t *
 ngx_http_icp_redis_servers(ngx_uint_t *n)
 {
@@ -385,13 +407,11 @@ ngx_http_icp_redis_handshake(redisAsyncContext *ac, void *r, void *data)
         ngx_del_timer(&rs->timer);
     }
 
-    if (rs->failed) {
-        ngx_log_error(NGX_LOG_NOTICE, rs->log, 0,
-                      "icp_redis %V: connected again", &rs->conf->addr);
-    }
+    ngx_log_error(NGX_LOG_INFO, rs->log, 0, "icp_redis %V: connected",
+                  &rs->conf->addr);
 
+    /* the backoff stays until a command is answered: see _answered() */
     rs->failed = 0;
-    rs->backoff = NGX_HTTP_ICP_REDIS_BACKOFF_MIN;
     rs->stats.state = NGX_HTTP_ICP_REDIS_READY;
 }
 
@@ -455,8 +475,13 @@ ngx_http_icp_redis_lost(ngx_http_icp_redis_t *rs, const char *reason)
         return;
     }
 
-    /* said once per outage; the retries are heard at info level */
-    level = rs->failed ? NGX_LOG_INFO : NGX_LOG_ERR;
+    /*
+     * Said once per outage, which ends with an answered command, not a
+     * mere reconnect: a server that takes PING and refuses HGETALL would
+     * fill the log.  The retries are heard at info level.
+     */
+    level = (rs->backoff == NGX_HTTP_ICP_REDIS_BACKOFF_MIN) ? NGX_LOG_ERR
+                                                            : NGX_LOG_INFO;
 
     ngx_log_error(level, rs->log, 0,
                   "icp_redis %V: %s, lookups skipped, retry in %Mms",

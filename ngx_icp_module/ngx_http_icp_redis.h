@@ -75,6 +75,15 @@ ngx_int_t ngx_http_icp_redis_send(ngx_http_icp_redis_t *rs,
 /* a command got no answer in time: drop the link, fail what is out */
 void ngx_http_icp_redis_timeout(ngx_http_icp_redis_t *rs);
 
+/* a command had its reply: the outage, if any, is over */
+void ngx_http_icp_redis_answered(ngx_http_icp_redis_t *rs);
+
+/*
+ * An error reply that is no fault of the key (LOADING, NOAUTH, OOM...):
+ * the server is not fit for lookups until a reconnect succeeds.
+ */
+void ngx_http_icp_redis_error(ngx_http_icp_redis_t *rs, const char *reply);
+
 /* this worker's servers in configuration order: conf->addr and stats */
 ngx_http_icp_redis_t *ngx_http_icp_redis_servers(ngx_uint_t *n);
 

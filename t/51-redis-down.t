@@ -124,8 +124,28 @@ my $r = wait_for_miss($t, '192.0.2', 8);
 ok($r, 'Redis restarted: lookups resume without a reload');
 chomp($page = $r ? $r->{content} : '');
 is($page, 'ent', '... and classify again');
-like($t->error_log, qr/icp_redis 127\.0\.0\.1:\d+: connected again/,
+like($t->error_log, qr/icp_redis 127\.0\.0\.1:\d+: lookups resumed/,
      '... logged');
+
+# an error reply that is no fault of the key: the server is dropped once,
+# not blamed per command, and used again when it answers again
+
+$redis->cli('ACL', 'SETUSER', 'default', '-hgetall');
+
+($page, $cache) = visit($t, '192.0.2.150');
+is("$page $cache", 'default ERROR', 'HGETALL refused (NOPERM): ERROR');
+for my $i (151 .. 155) {
+    ($page, $cache) = visit($t, "192.0.2.$i");
+}
+is($cache, 'ERROR', '... the circuit is open');
+# a second, slower round: the server takes PING again and again
+sleep 1;
+($page, $cache) = visit($t, '192.0.2.156');
+my @noperm = $t->error_log =~ /(\[error\][^\n]*NOPERM[^\n]*)/g;
+is(scalar @noperm, 1, '... said once in error.log') or diag(explain \@noperm);
+
+$redis->cli('ACL', 'SETUSER', 'default', '+hgetall');
+ok(wait_for_miss($t, '192.0.4', 8), '... and used again once allowed');
 
 # Redis paused: the worker goes on, icp requests time out into the
 # fallback variant
