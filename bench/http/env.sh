@@ -1,0 +1,100 @@
+# The benchmark's servers, sourced by bench/http/run.sh and
+# bench/memory/run.sh (POSIX sh, set -eu):
+#
+#   bench_up MODULE.so BINDIR
+#
+# makes a temp dir $dir with the variant pages, the bench ruleset
+# (bench/rules/gen.pl) and the firmographics (gen-data.pl); starts a
+# private redis-server on a free loopback port, loads it with
+# BINDIR/icp-load, then nginx (nginx.conf.in, $NGINX_BIN or the Debian one,
+# one worker) on another.  Sets $url, $npid (master) and $wpid (worker).
+# An EXIT trap stops both and removes $dir, whatever ends the script.
+
+bench_http=$(cd "$(dirname "$0")/../http" && pwd)
+bench_root=$(cd "$bench_http/../.." && pwd)
+dir=
+rpid=
+npid=
+
+bench_down() {
+    if [ -n "$npid" ]; then
+        kill "$npid" 2> /dev/null || true
+        wait "$npid" 2> /dev/null || true
+    fi
+    if [ -n "$rpid" ]; then
+        kill "$rpid" 2> /dev/null || true
+        wait "$rpid" 2> /dev/null || true
+    fi
+    [ -z "$dir" ] || rm -rf "$dir"
+}
+trap bench_down EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+bench_port() {
+    perl -MIO::Socket::INET -e \
+        'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1",
+                                     LocalPort => 0)->sockport'
+}
+
+bench_wait() {
+    i=0
+    until "$@" > /dev/null 2>&1; do
+        i=$((i + 1))
+        [ $i -lt 100 ] || { echo "did not start: $*" >&2; exit 1; }
+        sleep 0.1
+    done
+}
+
+# a landing page of about 4 KB, every variant a copy of it
+bench_pages() {
+    mkdir -p "$dir/html"
+    perl -e 'print "<!doctype html>\n<title>landing page</title>\n",
+             map({ "<p>paragraph $_ of the variant page, the same text"
+                   . " for every variant so that only the module differs"
+                   . "</p>\n" } 1 .. 40)' > "$dir/variant.html"
+    grep -o '/lp/[^ ;]*' "$dir/bench.rules" | sort -u | while read -r p; do
+        mkdir -p "$dir/html${p%/*}"
+        cp "$dir/variant.html" "$dir/html$p"
+    done
+}
+
+bench_up() {
+    module=$(realpath "$1")
+    bindir=$(realpath "$2")
+    nginx=${NGINX_BIN:-/usr/sbin/nginx}
+
+    dir=$(mktemp -d "${TMPDIR:-/tmp}/bench-http.XXXXXX")
+    chmod 755 "$dir"
+    mkdir -p "$dir/tmp"
+
+    perl "$bench_root/bench/rules/gen.pl" rules > "$dir/bench.rules"
+    perl "$bench_http/gen-data.pl" > "$dir/firmo.csv"
+    bench_pages
+
+    rport=$(bench_port)
+    (cd "$dir" && exec redis-server --port "$rport" --bind 127.0.0.1 \
+        --save '' --appendonly no --daemonize no > redis.log 2>&1) &
+    rpid=$!
+    bench_wait redis-cli -p "$rport" ping
+    "$bindir/icp-load" --redis "127.0.0.1:$rport" "$dir/firmo.csv" \
+        2> "$dir/load.log" || { cat "$dir/load.log" >&2; exit 1; }
+
+    port=$(bench_port)
+    sed -e "s|@MODULE@|$module|" -e "s|@DIR@|$dir|g" \
+        -e "s|@PORT@|$port|" -e "s|@REDIS_PORT@|$rport|" \
+        "$bench_http/nginx.conf.in" > "$dir/nginx.conf"
+    "$nginx" -t -q -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf"
+    "$nginx" -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" &
+    npid=$!
+    url=http://127.0.0.1:$port
+    bench_wait curl -sf "$url/lp/default.html"
+    wpid=$(ps -o pid= --ppid "$npid" | tr -d ' ')
+}
+
+# the status counters of the firmographic cache, as "HIT=N MISS=N ..."
+bench_cache() {
+    curl -sf "$url/icp-status" | perl -ne \
+        'print join(" ", map { s/"//g; s/:/=/; $_ } split /,/, $1), "\n"
+             if /"cache":\{([^}]*)\}/'
+}

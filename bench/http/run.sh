@@ -1,0 +1,138 @@
+#!/bin/sh
+# Requests/s and latency of nginx with the module against plain nginx, on
+# one machine in one run (see bench/README.md):
+#
+#   a  plain: a static landing page, icp off
+#   b  hit:   icp on, the 100-rule bench ruleset with its experiments,
+#             visitors coming back (10,000 addresses, cache filled first):
+#             every lookup a cache hit
+#   c  miss:  the same, every request a new visitor address: a cache miss
+#             and a pipelined round trip to Redis
+#
+# usage: sh bench/http/run.sh [MODULE.so] [BINDIR]       (make bench-http)
+#   SECS=10 ROUNDS=3 CONNS=32 THREADS=1   wrk's duration per run, rounds
+#                                         of a b c, connections, threads
+#
+# Prints every run, then per configuration the medians of requests/s, p50,
+# p99 and the CPU time per request of the nginx worker and of redis-server
+# (from /proc: steadier than requests/s on a busy machine), the ratios
+# against a and each target met or missed.
+set -eu
+
+secs=${SECS:-10}
+rounds=${ROUNDS:-3}
+conns=${CONNS:-32}
+threads=${THREADS:-1}
+
+. "$(dirname "$0")/env.sh"
+
+bench_up "${1:-build/ngx_http_icp_module.so}" "${2:-build/bin}"
+echo "nginx worker $wpid on $url; wrk -t$threads -c$conns -d${secs}s," \
+     "$rounds rounds of a b c"
+
+tck=$(getconf CLK_TCK)
+
+# CPU time a process has used, in clock ticks
+cpu_ticks() {
+    sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
+# wrk PATH MODE [START]: prints "REQ/S P50_US P99_US WORKER_US REDIS_US",
+# the last two CPU microseconds per request
+run_wrk() {
+    path=$1
+    shift
+    w0=$(cpu_ticks "$wpid")
+    r0=$(cpu_ticks "$rpid")
+    wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 5s \
+        -s "$bench_http/visitors.lua" "$url$path" -- "$@" > "$dir/wrk.out"
+    w1=$(cpu_ticks "$wpid")
+    r1=$(cpu_ticks "$rpid")
+    # shellcheck disable=SC2046
+    set -- $(sed -n 's/^result //p' "$dir/wrk.out")
+    if [ $# -ne 6 ] || [ "$4" -ne 0 ] || [ "$5" -ne 0 ]; then
+        echo "wrk: no result, non-2xx responses or socket errors" >&2
+        cat "$dir/wrk.out" "$dir/error.log" >&2
+        exit 1
+    fi
+    echo "$1 $2 $3 $6" | awk -v t="$tck" -v w=$((w1 - w0)) -v r=$((r1 - r0)) \
+        '{ printf "%d %d %d %.1f %.1f\n", $1, $2, $3,
+                  w * 1e6 / t / $4, r * 1e6 / t / $4 }'
+}
+
+# the share of HIT and MISS in the cache counters since $1
+cache_share() {
+    echo "$1 $(bench_cache)" | awk '{
+        for (i = 1; i <= NF; i++) {
+            split($i, kv, "=")
+            if (i <= NF / 2) { was[kv[1]] = kv[2] } else {
+                d[kv[1]] = kv[2] - was[kv[1]]; n += d[kv[1]] }
+        }
+        printf "HIT %.1f%%, MISS %.1f%%", 100 * d["HIT"] / n,
+               100 * d["MISS"] / n }'
+}
+
+# the first requests of a fresh worker are slower: not in the figures
+wrk -t1 -c"$conns" -d1s -s "$bench_http/visitors.lua" "$url/lp/default.html" \
+    > /dev/null
+
+start=0
+for round in $(seq 1 "$rounds"); do
+    for cf in a b c; do
+        case $cf in
+        a)  res=$(run_wrk /lp/default.html repeat) ;;
+        b)  wrk -t1 -c"$conns" -d60s -s "$bench_http/visitors.lua" "$url/" \
+                -- each > /dev/null
+            was=$(bench_cache)
+            res=$(run_wrk / repeat "$round")
+            share=$(cache_share "$was") ;;
+        c)  was=$(bench_cache)
+            res=$(run_wrk / new "$start")
+            start=$((start + 1048576))
+            share=$(cache_share "$was") ;;
+        esac
+        echo "$res" >> "$dir/$cf"
+        echo "$res" | awk -v r="$round" -v c="$cf" -v s="${share:-}" '{
+            printf "round %d %s: %6d req/s, p50 %.2f ms, p99 %.2f ms,",
+                r, c, $1, $2 / 1000, $3 / 1000
+            printf " cpu/req nginx %.1f us, redis %.1f us%s\n", $4, $5,
+                s == "" ? "" : "; " s }'
+        share=
+    done
+done
+
+# the median of column $2 of file $1
+median() {
+    sort -n -k "$2" "$dir/$1" | awk -v k="$2" '{ v[NR] = $k } END {
+        print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+for cf in a b c; do
+    echo "$cf $(median "$cf" 1) $(median "$cf" 2) $(median "$cf" 3)" \
+         "$(median "$cf" 4) $(median "$cf" 5)"
+done > "$dir/medians"
+
+awk -v n="$rounds" '
+    { rps[$1] = $2; p50[$1] = $3; p99[$1] = $4; wus[$1] = $5; rus[$1] = $6 }
+    function verdict(ok) { return ok ? "met" : "MISSED" }
+    END {
+        name["a"] = "plain"; name["b"] = "hit"; name["c"] = "miss"
+        printf "medians of %d runs:\n", n
+        for (c = 1; c <= 3; c++) {
+            k = substr("abc", c, 1)
+            printf "  %s %-5s %6d req/s, p50 %.2f ms, p99 %.2f ms,", k,
+                name[k], rps[k], p50[k] / 1000, p99[k] / 1000
+            printf " cpu/req nginx %.1f us, redis %.1f us\n", wus[k], rus[k]
+        }
+        b = rps["b"] / rps["a"]; c = rps["c"] / rps["a"]
+        p = p99["b"] / p99["a"]
+        printf "b/a %.2f (target >= 0.90: %s)\n", b, verdict(b >= 0.90)
+        printf "c/a %.2f (target >= 0.75: %s)\n", c, verdict(c >= 0.75)
+        printf "p99 b/a %.2f (target <= 1.20: %s)\n", p, verdict(p <= 1.20)
+        printf "nginx cpu/req b/a %.2f, c/a %.2f\n", wus["b"] / wus["a"],
+            wus["c"] / wus["a"]
+    }' "$dir/medians"
+
+if grep -E '\[(alert|crit|emerg)\]' "$dir/error.log" >&2; then
+    exit 1
+fi

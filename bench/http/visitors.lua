@@ -1,0 +1,98 @@
+-- wrk script of the HTTP benchmark: every request from a visitor address
+-- (X-Forwarded-For) with UTM parameters and, sometimes, a click id drawn
+-- from the vocabulary of the bench ruleset, so that personas match.
+--
+--   wrk -s visitors.lua URL -- repeat
+--       one of the 10,000 addresses of gen-data.pl, at random: after the
+--       first few seconds every lookup is a cache hit
+--   wrk -s visitors.lua URL -- each
+--       the 10,000 addresses in turn, once each, then stops: fills the
+--       cache before a run of repeat
+--   wrk -s visitors.lua URL -- new START
+--       every request a new address in 10.0.0.0/10 (a company at /24 or
+--       /16 in Redis, never in the cache): request N of the run takes
+--       address number (START + N) * 3635633 mod 2^22 (an odd factor: a
+--       permutation), so an address comes back only after 4 million others
+--
+-- done() prints one line for the driver:
+--   result REQUESTS/S P50_US P99_US NON_2XX SOCKET_ERRORS REQUESTS
+
+local sources = { "linkedin", "google", "bing", "facebook", "twitter",
+                  "newsletter", "g2", "capterra", "reddit" }
+local mediums = { "cpc", "paid_social", "email", "organic", "referral",
+                  "display" }
+local campaigns = { "abm-demand-2025", "brand-q4-2026", "webinar-launch",
+                    "retarget-smb-2024", "devops-trial-2026",
+                    "pricing-promo", "enterprise-abm-2026", "test-q1" }
+local terms = { "crm", "marketing+automation", "devops+platform",
+                "sre+tools", "lead+scoring", "kubernetes+cost",
+                "email+marketing", "attribution" }
+local clicks = { "gclid", "fbclid", "msclkid", "li_fat_id" }
+
+local mode, start, n = "repeat", 0, 0
+local headers = {}
+
+local function pick(t)
+    return t[math.random(#t)]
+end
+
+function init(args)
+    mode = args[1] or "repeat"
+    start = tonumber(args[2] or "0")
+    math.randomseed(start + 1)
+end
+
+local function visitor(i)
+    return string.format("10.%d.%d.%d", i % 64, math.floor(i / 64) % 40,
+                         1 + math.floor(i / 2560))
+end
+
+local function each_address()
+    -- a connection has one request in flight at most: with fewer than
+    -- 1,024 connections, the first 10,000 have all been answered by now
+    if n >= 10000 + 1024 then
+        wrk.thread:stop()
+    end
+    n = n + 1
+    return visitor((n - 1) % 10000)
+end
+
+local function new_address()
+    local a = (((start + n) % 4194304) * 3635633) % 4194304
+    n = n + 1
+    return string.format("10.%d.%d.%d", math.floor(a / 65536),
+                         math.floor(a / 256) % 256, a % 256)
+end
+
+function request()
+    local q = "?utm_source=" .. pick(sources) .. "&utm_medium="
+              .. pick(mediums) .. "&utm_campaign=" .. pick(campaigns)
+
+    if math.random() < 0.5 then
+        q = q .. "&utm_term=" .. pick(terms)
+    end
+    if math.random() < 0.3 then
+        q = q .. "&" .. pick(clicks) .. "=Cj0KCQiA" .. math.random(1e6)
+    end
+
+    if mode == "new" then
+        headers["X-Forwarded-For"] = new_address()
+    elseif mode == "each" then
+        headers["X-Forwarded-For"] = each_address()
+    else
+        headers["X-Forwarded-For"] = visitor(math.random(0, 9999))
+    end
+
+    return wrk.format("GET", wrk.path .. q, headers)
+end
+
+function done(summary, latency, requests)
+    local bad = summary.errors.status
+    local sock = summary.errors.connect + summary.errors.read
+                 + summary.errors.write + summary.errors.timeout
+
+    io.write(string.format("result %.0f %d %d %d %d %d\n",
+                           summary.requests / (summary.duration / 1e6),
+                           latency:percentile(50), latency:percentile(99),
+                           bad, sock, summary.requests))
+end
