@@ -58,7 +58,7 @@ $(BUILD)/src-list: FORCE
 	@mkdir -p $(BUILD)
 	@echo '$(SRC_LIST)' | cmp -s - $@ || echo '$(SRC_LIST)' > $@
 
-$(NGX_TREE)/Makefile: config $(BUILD)/src-list $(NGINX_SRC)/conf_flags
+$(NGX_TREE)/objs/Makefile: config $(BUILD)/src-list $(NGINX_SRC)/conf_flags
 	rm -rf $(NGX_TREE) && mkdir -p $(NGX_TREE)
 	for f in auto configure src; do \
 	    ln -s $(NGINX_SRC)/$$f $(NGX_TREE)/$$f; done
@@ -69,7 +69,7 @@ $(NGX_TREE)/Makefile: config $(BUILD)/src-list $(NGINX_SRC)/conf_flags
 
 module: $(MODULE)
 
-$(MODULE): $(NGX_TREE)/Makefile FORCE
+$(MODULE): $(NGX_TREE)/objs/Makefile FORCE
 	$(MAKE) -C $(NGX_TREE) -f objs/Makefile modules
 	@cmp -s $(NGX_TREE)/objs/ngx_http_icp_module.so $@ || \
 	    cp $(NGX_TREE)/objs/ngx_http_icp_module.so $@
