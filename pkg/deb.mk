@@ -3,17 +3,21 @@
 # test that installs it.  Included by the top-level Makefile.
 
 DEB_DIR := build/deb
+# the version is debian/changelog's; `=`, so only `make deb` runs these
+DEB_PV   = libnginx-mod-http-icp_$(shell dpkg-parsechangelog -S Version)
+DEB_PVA  = $(DEB_PV)_$(shell dpkg-architecture -qDEB_HOST_ARCH)
 
 .PHONY: deb deb-test
 
-# -u: the .deb is written to build/deb (dh_builddeb --destdir), not to ..
+# dpkg-buildpackage writes to .. by default: the .deb goes to build/deb by
+# dh_builddeb --destdir, -u tells the .buildinfo and .changes where it is
 deb:
 	@mkdir -p $(DEB_DIR)
 	rm -f $(DEB_DIR)/*.deb $(DEB_DIR)/*.buildinfo $(DEB_DIR)/*.changes
 	dpkg-buildpackage -b -us -uc -Jauto \
 	    --buildinfo-option=-u$(DEB_DIR) --changes-option=-u$(DEB_DIR) \
-	    --buildinfo-file=$(DEB_DIR)/libnginx-mod-http-icp.buildinfo \
-	    --changes-file=$(DEB_DIR)/libnginx-mod-http-icp.changes
+	    --buildinfo-file=$(DEB_DIR)/$(DEB_PVA).buildinfo \
+	    --changes-file=$(DEB_DIR)/$(DEB_PVA).changes
 
 deb-test: deb
 	ICP_DEB_TEST=1 prove t/95-deb.t
