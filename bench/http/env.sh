@@ -9,6 +9,9 @@
 # BINDIR/icp-load, then nginx (nginx.conf.in, $NGINX_BIN or the Debian one,
 # one worker) on another.  Sets $url, $npid (master) and $wpid (worker).
 # An EXIT trap stops both and removes $dir, whatever ends the script.
+# NGINX_WRAP (a command such as valgrind) and NGINX_GLOBAL (-g
+# directives, such as "master_process off;") change how nginx runs; with
+# no master, $wpid is $npid.
 
 bench_http=$(cd "$(dirname "$0")/../http" && pwd)
 bench_root=$(cd "$bench_http/../.." && pwd)
@@ -41,7 +44,7 @@ bench_wait() {
     i=0
     until "$@" > /dev/null 2>&1; do
         i=$((i + 1))
-        [ $i -lt 100 ] || { echo "did not start: $*" >&2; exit 1; }
+        [ $i -lt 600 ] || { echo "did not start: $*" >&2; exit 1; }
         sleep 0.1
     done
 }
@@ -85,11 +88,14 @@ bench_up() {
         -e "s|@PORT@|$port|" -e "s|@REDIS_PORT@|$rport|" \
         "$bench_http/nginx.conf.in" > "$dir/nginx.conf"
     "$nginx" -t -q -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf"
-    "$nginx" -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" &
+    # shellcheck disable=SC2086
+    ${NGINX_WRAP:-} "$nginx" -p "$dir" -e "$dir/error.log" \
+        -c "$dir/nginx.conf" -g "${NGINX_GLOBAL:-}" &
     npid=$!
     url=http://127.0.0.1:$port
     bench_wait curl -sf "$url/lp/default.html"
     wpid=$(ps -o pid= --ppid "$npid" | tr -d ' ')
+    wpid=${wpid:-$npid}
 }
 
 # the status counters of the firmographic cache, as "HIT=N MISS=N ..."

@@ -1,0 +1,31 @@
+# The benchmarks (bench/README.md), not part of `make test`:
+#
+#   bench          every benchmark below, one after the other
+#   bench-http     requests/s and latency: plain nginx, cache hits, misses
+#   bench-memory   worker memory over 1,000,000 requests
+#   bench-profile  instructions per request under callgrind, by function
+#
+# bench-rules, bench-load and bench-report come from the fragments of
+# lua-free-rules/ and tools/.  Each script starts its own servers on free
+# loopback ports and stops them however it ends.
+
+BENCH_DEPS := $(MODULE) $(LOAD_BIN)
+
+.PHONY: bench-http bench-memory bench-profile
+
+bench-http: $(BENCH_DEPS)
+	sh bench/http/run.sh $(MODULE) $(BUILD)/bin
+
+bench-memory: $(BENCH_DEPS)
+	sh bench/memory/run.sh $(MODULE) $(BUILD)/bin
+
+bench-profile: $(BENCH_DEPS)
+	sh bench/http/profile.sh $(MODULE) $(BUILD)/bin $(BUILD)/bench/http
+
+# built first, then run in turn: two benchmarks at once would share the CPU
+bench: $(BENCH_DEPS) tools
+	$(MAKE) --no-print-directory bench-http
+	$(MAKE) --no-print-directory bench-memory
+	$(MAKE) --no-print-directory bench-rules
+	$(MAKE) --no-print-directory bench-load
+	$(MAKE) --no-print-directory bench-report

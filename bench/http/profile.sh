@@ -1,0 +1,58 @@
+#!/bin/sh
+# Where the time of a request goes: nginx without a master process under
+# callgrind, with the servers and load of run.sh, instruction counts per
+# request for a (plain), b (cache hit) and c (Redis miss).
+#
+# usage: sh bench/http/profile.sh [MODULE.so] [BINDIR] [OUT]
+#   SECS=10   wrk's duration per configuration (under callgrind nginx
+#             answers a few hundred requests a second)
+#
+# Keeps the three profiles in OUT (default build/bench/http) as
+# callgrind.{a,b,c}, prints instructions per request (Ir / requests) for
+# each and the functions of b and c with the most inclusive instructions.
+set -eu
+
+secs=${SECS:-10}
+out=$(mkdir -p "${3:-build/bench/http}" && cd "${3:-build/bench/http}" && pwd)
+
+NGINX_GLOBAL="master_process off;"
+NGINX_WRAP="valgrind --tool=callgrind --instr-atstart=no --dump-instr=no
+            --callgrind-out-file=$out/callgrind.out"
+rm -f "$out"/callgrind.*
+
+. "$(dirname "$0")/env.sh"
+
+bench_up "${1:-build/ngx_http_icp_module.so}" "${2:-build/bin}"
+
+# a few requests before counting: the first ones open files, connect to Redis
+wrk -t1 -c32 -d60s -s "$bench_http/visitors.lua" "$url/" -- each > /dev/null
+wrk -t1 -c32 -d2s -s "$bench_http/visitors.lua" "$url/lp/default.html" \
+    -- repeat > /dev/null
+
+for cf in a b c; do
+    case $cf in
+    a) path=/lp/default.html; set -- repeat ;;
+    b) path=/; set -- repeat ;;
+    c) path=/; set -- new 0 ;;
+    esac
+    callgrind_control -i on "$npid" > /dev/null 2>&1
+    wrk -t1 -c32 -d"${secs}s" --timeout 10s -s "$bench_http/visitors.lua" \
+        "$url$path" -- "$@" > "$dir/wrk.out"
+    callgrind_control -d "$cf" "$npid" > /dev/null 2>&1
+    callgrind_control -i off "$npid" > /dev/null 2>&1
+    n=$(awk '/^result/ { print $7 }' "$dir/wrk.out")
+    f=$(ls -t "$out"/callgrind.out.* | head -1)
+    mv "$f" "$out/callgrind.$cf"
+    ir=$(sed -n 's/^totals: *//p' "$out/callgrind.$cf")
+    echo "$cf: $n requests, $((ir / n)) instructions per request"
+    echo "$cf $n" >> "$out/requests"
+done
+
+for cf in b c; do
+    n=$(awk -v c="$cf" '$1 == c { print $2 }' "$out/requests")
+    echo "$cf: functions by inclusive instructions per request"
+    callgrind_annotate --inclusive=yes "$out/callgrind.$cf" 2> /dev/null \
+        | awk -v n="$n" '/^[0-9,]+ .*:/ {
+            ir = $1; gsub(",", "", ir); sub(/^[0-9,]+ +(\([^)]*\) +)?/, "")
+            printf "%9d  %s\n", ir / n, $0 }' | head -40
+done
