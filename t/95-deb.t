@@ -66,6 +66,9 @@ ok(installed(), 'dpkg: installed');
 ok(-f $SO, "module at $SO");
 ok(-x $_, "tool at $_") for @TOOLS;
 
+# the harness loads the installed module, not build/'s
+$IcpTest::MODULE = $SO;
+
 my $t = IcpTest->new;
 is($t->read_file($SNIPPET), "load_module modules/ngx_http_icp_module.so;\n",
    "load snippet $SNIPPET");
@@ -120,8 +123,6 @@ like($t->redis->cli('HGET', 'icp:ip:192.0.2.7', 'employees'), qr/^250$/,
      'icp-load: the row is in Redis');
 
 # --- one request through the installed module ------------------------------
-
-$IcpTest::MODULE = $SO;
 
 $t->write_file("html/lp/$_.html", "page $_\n") for qw(mid default);
 
