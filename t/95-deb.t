@@ -51,6 +51,7 @@ my $we_installed;
 
 END {
     # a test that died halfway still leaves the machine as it found it
+    local $?;
     system("apt-get purge -y -q $PKG >/dev/null 2>&1") if $we_installed;
 }
 
