@@ -21,7 +21,8 @@ UNIT_BINS  :=
 
 DEB_PACKAGES := nginx nginx-dev libhiredis-dev libpcre2-dev libssl-dev \
                 zlib1g-dev redis-server redis-tools libcmocka-dev wrk \
-                clang libclang-rt-14-dev valgrind perl
+                clang libclang-rt-14-dev valgrind perl \
+                debhelper dpkg-dev build-essential
 
 .PHONY: all module tools deps unit unit-asan integration test demo clean \
         bench FORCE
@@ -89,7 +90,9 @@ test: deps
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) unit-asan
+	$(MAKE) check-rules-cases
 	$(MAKE) integration
+	$(MAKE) deb-test
 
 demo: deps
 	$(MAKE) all
