@@ -62,7 +62,7 @@ hset('ip:192.0.2.50', company => 'Small Office', employees => 20,
 hset('domain:huge.example', company => 'Huge', employees => 90000);
 
 # valgrind makes nginx some ten times slower
-my $ms = $ENV{ICP_VALGRIND} ? 5000 : 300;
+my $ms = $ENV{ICP_VALGRIND} ? 5000 : 2000;
 
 my $conf = <<'EOF' =~ s/%%MS%%/$ms/gr;
 icp_redis %%REDIS%% connect_timeout=%%MS%%ms timeout=%%MS%%ms;
