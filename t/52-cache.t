@@ -139,14 +139,14 @@ is(hgetall_calls() - $calls, 3, '... with one query (ip, /24, /16)');
 # a client that leaves while its lookup is out: the reply still fills the
 # cache and touches nothing of the request (valgrind runs check that)
 
-$redis->cli('CLIENT', 'PAUSE', 500, 'ALL');
+$redis->cli('CLIENT', 'PAUSE', 1000, 'ALL');
 
 my $gone = IO::Socket::INET->new(PeerAddr => '127.0.0.1:' . $t->port)
     or die "connect: $!";
 print $gone "GET / HTTP/1.0\r\nX-Forwarded-For: 192.0.2.3\r\n\r\n";
 sleep 0.1;
 close $gone;
-sleep 0.6;
+sleep 1.1;
 
 $calls = hgetall_calls();
 ($page, $cache) = visit('192.0.2.3');
