@@ -334,20 +334,40 @@ ngx_http_icp_json_raw(ngx_http_icp_json_t *j, const char *s, size_t len)
 }
 
 
+/*
+ * Almost every string of a record is printable ASCII with nothing to
+ * escape: one scan and a copy, instead of two passes of the escaper that
+ * cost half the record (bench/README.md).
+ */
+
 static void
 ngx_http_icp_json_string(ngx_http_icp_json_t *j, const u_char *s,
     size_t len)
 {
-    size_t  need;
+    size_t  need, i;
 
-    need = lfr_json_escape(NULL, 0, (const char *) s, len);
+    for (i = 0; i < len; i++) {
+        if (s[i] < 0x20 || s[i] >= 0x7f || s[i] == '"' || s[i] == '\\') {
+            break;
+        }
+    }
+
+    need = i == len ? len : lfr_json_escape(NULL, 0, (const char *) s, len);
 
     if (ngx_http_icp_json_reserve(j, need + 2) != NGX_OK) {
         return;
     }
 
     *j->pos++ = '"';
-    j->pos += lfr_json_escape((char *) j->pos, need, (const char *) s, len);
+
+    if (i == len) {
+        j->pos = ngx_cpymem(j->pos, s, len);
+
+    } else {
+        j->pos += lfr_json_escape((char *) j->pos, need, (const char *) s,
+                                  len);
+    }
+
     *j->pos++ = '"';
 }
 

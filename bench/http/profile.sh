@@ -18,7 +18,7 @@ out=$(mkdir -p "${3:-build/bench/http}" && cd "${3:-build/bench/http}" && pwd)
 NGINX_GLOBAL="master_process off;"
 NGINX_WRAP="valgrind --tool=callgrind --instr-atstart=no --dump-instr=no
             --callgrind-out-file=$out/callgrind.out"
-rm -f "$out"/callgrind.*
+rm -f "$out"/callgrind.* "$out/requests"
 
 . "$(dirname "$0")/env.sh"
 
@@ -48,11 +48,18 @@ for cf in a b c; do
     echo "$cf $n" >> "$out/requests"
 done
 
+# inclusive counts of the functions that were running when counting was
+# switched on (the event loop) are garbage: only those within the total
 for cf in b c; do
     n=$(awk -v c="$cf" '$1 == c { print $2 }' "$out/requests")
+    ir=$(sed -n 's/^totals: *//p' "$out/callgrind.$cf")
     echo "$cf: functions by inclusive instructions per request"
-    callgrind_annotate --inclusive=yes "$out/callgrind.$cf" 2> /dev/null \
-        | awk -v n="$n" '/^[0-9,]+ .*:/ {
-            ir = $1; gsub(",", "", ir); sub(/^[0-9,]+ +(\([^)]*\) +)?/, "")
-            printf "%9d  %s\n", ir / n, $0 }' | head -40
+    callgrind_annotate --inclusive=yes --auto=no --threshold=100 "$out/callgrind.$cf" \
+            2> /dev/null \
+        | awk -v n="$n" -v total="$ir" '/^ *[0-9,]+ \([0-9.]+%\) / {
+            v = $1; gsub(",", "", v)
+            if (v + 0 > total + 0) next
+            sub(/^ *[0-9,]+ \([0-9.]+%\) +/, "")
+            sub(/ \[.*\]$/, "")
+            printf "%9d  %s\n", v / n, $0 }' | head -"${TOP:-40}"
 done
