@@ -12,7 +12,9 @@
 #
 # usage: sh bench/lookup/run.sh [MODULE.so] [SECONDS]
 #
-# Each scenario runs 5 times, interleaved; prints every run, the medians
+# Each scenario runs 5 times, interleaved; prints every run's requests/s
+# and the nginx worker's CPU time per request (user + system, from
+# /proc: on a shared machine it says more than requests/s), the medians,
 # and the ratios of hit and miss to bypass: what the lookup costs.
 set -eu
 
@@ -105,9 +107,18 @@ npid=$!
 wait_for curl -sf "http://127.0.0.1:$nport/plain.html"
 
 url=http://127.0.0.1:$nport
+wpid=$(ps -o pid= --ppid "$npid" | tr -d ' ' | head -n 1)
+tick_us=$((1000000 / $(getconf CLK_TCK)))
 
-# one scenario, one run: its requests/s
+# the worker's CPU time so far, in clock ticks
+cpu() {
+    awk '{ print $14 + $15 }' "/proc/$wpid/stat"
+}
+
+# one scenario, one run: "REQUESTS/S CPU-MICROSECONDS/REQUEST"
 bench() {
+    t0=$(cpu)
+
     case $1 in
     plain) wrk -t2 -c32 -d"$secs" "$url/plain.html" ;;
     bypass) wrk -t2 -c32 -d"$secs" "$url/bypass" ;;
@@ -121,23 +132,37 @@ bench() {
         exit 1
     fi
 
-    awk '/^Requests\/sec:/ { printf "%d\n", $2 }' "$dir/wrk.out"
+    t1=$(cpu)
+
+    awk -v t="$((t1 - t0))" -v us="$tick_us" '
+        / requests in / { n = $1 }
+        /^Requests\/sec:/ { rate = $2 }
+        END { printf "%d %.1f\n", rate, t * us / n }' "$dir/wrk.out"
 }
 
 for run in 1 2 3 4 5; do
     for s in plain bypass hit miss; do
-        rate=$(bench $s)
-        echo "$rate" >> "$dir/$s"
-        echo "run $run $s: $rate req/s"
+        bench $s > "$dir/one"
+        read -r rate us < "$dir/one"
+        echo "$rate" >> "$dir/$s.rate"
+        echo "$us" >> "$dir/$s.us"
+        echo "run $run $s: $rate req/s, $us us CPU/request"
     done
 done
 
+# the median of 5, column-wise
 median() { sort -n "$dir/$1" | sed -n 3p; }
 
-echo "$(median plain) $(median bypass) $(median hit) $(median miss)" | awk '{
-    printf "medians of 5 (req/s): plain %d, bypass %d, hit %d, miss %d\n",
-        $1, $2, $3, $4
-    printf "hit/bypass %.2f, miss/bypass %.2f\n", $3 / $2, $4 / $2 }'
+for s in plain bypass hit miss; do
+    echo "$s $(median $s.rate) $(median $s.us)"
+done | awk '
+    { rate[$1] = $2; us[$1] = $3
+      printf "median %-6s %6d req/s %7.1f us CPU/request\n", $1, $2, $3 }
+    END {
+      printf "hit/bypass: %.2f req/s, %.2f CPU\n",
+          rate["hit"] / rate["bypass"], us["hit"] / us["bypass"]
+      printf "miss/bypass: %.2f req/s, %.2f CPU\n",
+          rate["miss"] / rate["bypass"], us["miss"] / us["bypass"] }'
 
 redis-cli -p "$rport" info commandstats | tr -d '\r' \
     | sed -n 's/^cmdstat_hgetall:calls=\([0-9]*\),.*/HGETALL calls: \1/p'
