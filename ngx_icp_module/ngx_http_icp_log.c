@@ -346,8 +346,13 @@ ngx_http_icp_json_string(ngx_http_icp_json_t *j, const u_char *s,
 {
     size_t  need, i;
 
+    /* bit set: printable ASCII but " and \ */
+    static const uint32_t  plain[] = {
+        0x00000000, 0xfffffffb, 0xefffffff, 0x7fffffff, 0, 0, 0, 0
+    };
+
     for (i = 0; i < len; i++) {
-        if (s[i] < 0x20 || s[i] >= 0x7f || s[i] == '"' || s[i] == '\\') {
+        if (!(plain[s[i] >> 5] & (1U << (s[i] & 0x1f)))) {
             break;
         }
     }

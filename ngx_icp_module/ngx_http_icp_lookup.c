@@ -782,7 +782,13 @@ ngx_http_icp_ip_key(ngx_pool_t *pool, const char *kind, int family,
     u_char  *p;
     char     buf[NGX_INET6_ADDRSTRLEN + 1];
 
-    if (inet_ntop(family, addr, buf, sizeof(buf)) == NULL) {
+    /* glibc's inet_ntop formats IPv4 with sprintf: 2,000 instructions */
+
+    if (family == AF_INET) {
+        buf[ngx_inet_ntop(AF_INET, addr, (u_char *) buf,
+                          NGX_INET_ADDRSTRLEN)] = '\0';
+
+    } else if (inet_ntop(family, addr, buf, sizeof(buf)) == NULL) {
         return NGX_ERROR;
     }
 
@@ -1391,4 +1397,18 @@ ngx_http_icp_fallback(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
     ctx->firmo.cache = NGX_HTTP_ICP_CACHE_ERROR;
 
     return NGX_OK;
+}
+
+
+ngx_http_icp_redis_conf_t *
+ngx_http_icp_lookup_servers(ngx_http_icp_main_conf_t *mcf, ngx_uint_t *n)
+{
+    if (mcf->lookup == NULL) {
+        *n = 0;
+        return NULL;
+    }
+
+    *n = mcf->lookup->servers.nelts;
+
+    return mcf->lookup->servers.elts;
 }

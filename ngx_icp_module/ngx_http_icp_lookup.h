@@ -7,6 +7,7 @@
 #define NGX_HTTP_ICP_LOOKUP_H
 
 #include "ngx_http_icp_module.h"
+#include "ngx_http_icp_redis.h"
 
 
 /* icp_redis, icp_cache (http); icp_lookup (http, server, location) */
@@ -36,6 +37,10 @@ void ngx_http_icp_lookup_exit_process(ngx_cycle_t *cycle);
 ngx_int_t ngx_http_icp_lookup(ngx_http_request_t *r,
     ngx_http_icp_ctx_t *ctx, ngx_http_icp_loc_conf_t *lcf);
 void ngx_http_icp_lookup_cancel(ngx_http_icp_ctx_t *ctx);
+
+/* The icp_redis servers in order, for the status endpoint. */
+ngx_http_icp_redis_conf_t *ngx_http_icp_lookup_servers(
+    ngx_http_icp_main_conf_t *mcf, ngx_uint_t *n);
 
 /* in ngx_http_icp_module.c: resumes the request's phases */
 void ngx_http_icp_lookup_done(ngx_http_request_t *r);

@@ -49,7 +49,6 @@ typedef struct {
     ngx_array_t                 firmo_fields;   /* ngx_str_t */
     ngx_array_t                 contact_fields; /* ngx_str_t */
     ngx_http_icp_lookup_conf_t *lookup;       /* NULL: no icp_redis */
-    ngx_uint_t                  nredis;       /* icp_redis servers */
     ngx_regex_t                *bots;         /* known crawlers */
     ngx_int_t                   request_id_index;
     time_t                      loaded;       /* when this conf loaded */

@@ -14,6 +14,7 @@
  */
 
 #include "ngx_http_icp_redis.h"
+#include "ngx_http_icp_status.h"
 
 
 #define NGX_HTTP_ICP_REDIS_BACKOFF_MIN  100
@@ -42,6 +43,11 @@ static void ngx_http_icp_redis_cleanup(void *data);
 
 
 static ngx_http_icp_redis_t  *ngx_http_icp_redis;
+
+
+/* counted in shared memory: the status endpoint sums all workers */
+#define ngx_http_icp_redis_count(rs, event)                                  \
+    ngx_http_icp_status_redis((rs) - ngx_http_icp_redis, event)
 static ngx_uint_t             ngx_http_icp_nredis;
 static ngx_uint_t             ngx_http_icp_redis_exiting;
 
@@ -238,7 +244,7 @@ ngx_http_icp_redis_send(ngx_http_icp_redis_t *rs, redisCallbackFn *fn,
         return NGX_ERROR;
     }
 
-    rs->stats.commands++;
+    ngx_http_icp_redis_count(rs, NGX_HTTP_ICP_REDIS_COMMANDS);
 
     return NGX_OK;
 }
@@ -247,7 +253,7 @@ ngx_http_icp_redis_send(ngx_http_icp_redis_t *rs, redisCallbackFn *fn,
 void
 ngx_http_icp_redis_timeout(ngx_http_icp_redis_t *rs)
 {
-    rs->stats.timeouts++;
+    ngx_http_icp_redis_count(rs, NGX_HTTP_ICP_REDIS_TIMEOUTS);
 
     if (rs->ac) {
         ngx_http_icp_redis_drop(rs, "command timed out");
@@ -269,19 +275,11 @@ ngx_http_icp_redis_answered(ngx_http_icp_redis_t *rs)
 void
 ngx_http_icp_redis_error(ngx_http_icp_redis_t *rs, const char *reply)
 {
-    rs->stats.errors++;
+    ngx_http_icp_redis_count(rs, NGX_HTTP_ICP_REDIS_ERRORS);
 
     if (rs->ac) {
         ngx_http_icp_redis_drop(rs, reply);
     }
-}
-
-
-ngx_http_icp_redis_t *
-ngx_http_icp_redis_servers(ngx_uint_t *n)
-{
-    *n = ngx_http_icp_nredis;
-    return ngx_http_icp_redis;
 }
 
 
@@ -296,7 +294,7 @@ ngx_http_icp_redis_connect(ngx_http_icp_redis_t *rs)
     ngx_http_icp_redis_conf_t  *rc;
 
     rc = rs->conf;
-    rs->stats.state = NGX_HTTP_ICP_REDIS_CONNECTING;
+    rs->state = NGX_HTTP_ICP_REDIS_CONNECTING;
 
     if (rc->path.len) {
         ac = redisAsyncConnectUnix((char *) rc->path.data);
@@ -311,7 +309,7 @@ ngx_http_icp_redis_connect(ngx_http_icp_redis_t *rs)
 
     if (ac->err) {
         /* refused at once, as a local port with nothing behind it is */
-        rs->stats.errors++;
+        ngx_http_icp_redis_count(rs, NGX_HTTP_ICP_REDIS_ERRORS);
         ngx_http_icp_redis_lost(rs, ac->errstr);
         redisAsyncFree(ac);
         return;
@@ -392,7 +390,7 @@ ngx_http_icp_redis_handshake(redisAsyncContext *ac, void *r, void *data)
     }
 
     if (reply->type == REDIS_REPLY_ERROR) {
-        rs->stats.errors++;
+        ngx_http_icp_redis_count(rs, NGX_HTTP_ICP_REDIS_ERRORS);
         ngx_log_error(NGX_LOG_ERR, rs->log, 0, "icp_redis %V: %*s",
                       &rs->conf->addr, (size_t) reply->len, reply->str);
         ngx_http_icp_redis_drop(rs, "handshake refused");
@@ -412,7 +410,8 @@ ngx_http_icp_redis_handshake(redisAsyncContext *ac, void *r, void *data)
 
     /* the backoff stays until a command is answered: see _answered() */
     rs->failed = 0;
-    rs->stats.state = NGX_HTTP_ICP_REDIS_READY;
+    rs->state = NGX_HTTP_ICP_REDIS_READY;
+    ngx_http_icp_status_redis_up(rs - ngx_http_icp_redis, 1);
 }
 
 
@@ -423,7 +422,7 @@ ngx_http_icp_redis_on_connect(const redisAsyncContext *ac, int status)
 
     if (status != REDIS_OK && rs->ac == ac) {
         /* hiredis frees the context when this returns */
-        rs->stats.errors++;
+        ngx_http_icp_redis_count(rs, NGX_HTTP_ICP_REDIS_ERRORS);
         ngx_http_icp_redis_lost(rs, ac->errstr);
     }
 }
@@ -439,7 +438,7 @@ ngx_http_icp_redis_on_disconnect(const redisAsyncContext *ac, int status)
         return;
     }
 
-    rs->stats.errors++;
+    ngx_http_icp_redis_count(rs, NGX_HTTP_ICP_REDIS_ERRORS);
     ngx_http_icp_redis_lost(rs, status == REDIS_OK ? "closed by the server"
                                                    : ac->errstr);
 }
@@ -465,7 +464,8 @@ ngx_http_icp_redis_lost(ngx_http_icp_redis_t *rs, const char *reason)
     ngx_uint_t  level;
 
     rs->ac = NULL;
-    rs->stats.state = NGX_HTTP_ICP_REDIS_DOWN;
+    rs->state = NGX_HTTP_ICP_REDIS_DOWN;
+    ngx_http_icp_status_redis_up(rs - ngx_http_icp_redis, 0);
 
     if (rs->timer.timer_set) {
         ngx_del_timer(&rs->timer);
@@ -501,12 +501,12 @@ ngx_http_icp_redis_timer(ngx_event_t *ev)
     ngx_http_icp_redis_t  *rs = ev->data;
 
     if (rs->ac) {
-        rs->stats.timeouts++;
+        ngx_http_icp_redis_count(rs, NGX_HTTP_ICP_REDIS_TIMEOUTS);
         ngx_http_icp_redis_drop(rs, "connect timed out");
         return;
     }
 
-    rs->stats.reconnects++;
+    ngx_http_icp_redis_count(rs, NGX_HTTP_ICP_REDIS_RECONNECTS);
     ngx_http_icp_redis_connect(rs);
 }
 

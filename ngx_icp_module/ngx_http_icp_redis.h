@@ -16,7 +16,7 @@
 #include <hiredis/async.h>
 
 
-/* ngx_http_icp_redis_stats_t.state */
+/* ngx_http_icp_redis_t.state */
 #define NGX_HTTP_ICP_REDIS_DOWN        0   /* waiting for the next try */
 #define NGX_HTTP_ICP_REDIS_CONNECTING  1   /* connect or AUTH/SELECT/PING */
 #define NGX_HTTP_ICP_REDIS_READY       2
@@ -36,23 +36,13 @@ typedef struct {
 } ngx_http_icp_redis_conf_t;
 
 
-/* per worker and server, for the status endpoint */
-typedef struct {
-    ngx_uint_t                  state;
-    ngx_uint_t                  commands;
-    ngx_uint_t                  errors;     /* error replies, lost links */
-    ngx_uint_t                  timeouts;   /* connect and command */
-    ngx_uint_t                  reconnects;
-} ngx_http_icp_redis_stats_t;
-
-
 typedef struct {
     ngx_http_icp_redis_conf_t  *conf;
     redisAsyncContext          *ac;         /* NULL: not connected */
     ngx_event_t                 timer;      /* connect timeout or retry */
     ngx_msec_t                  backoff;
     ngx_log_t                  *log;
-    ngx_http_icp_redis_stats_t  stats;
+    ngx_uint_t                  state;
     unsigned                    failed:1;   /* circuit open */
 } ngx_http_icp_redis_t;
 
@@ -84,7 +74,5 @@ void ngx_http_icp_redis_answered(ngx_http_icp_redis_t *rs);
  */
 void ngx_http_icp_redis_error(ngx_http_icp_redis_t *rs, const char *reply);
 
-/* this worker's servers in configuration order: conf->addr and stats */
-ngx_http_icp_redis_t *ngx_http_icp_redis_servers(ngx_uint_t *n);
 
 #endif /* NGX_HTTP_ICP_REDIS_H */

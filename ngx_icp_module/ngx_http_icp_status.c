@@ -10,6 +10,7 @@
  */
 
 #include "ngx_http_icp_status.h"
+#include "ngx_http_icp_lookup.h"
 
 
 #define NGX_HTTP_ICP_STATUS_SIZE     (256 * 1024)
@@ -368,7 +369,8 @@ ngx_http_icp_status_json(ngx_http_request_t *r, ngx_buf_t *b)
 {
     u_char                    *p, *end;
     ngx_tm_t                   tm;
-    ngx_uint_t                 i, k, first;
+    ngx_uint_t                 i, k, n, first;
+    ngx_http_icp_redis_conf_t *servers;
     ngx_http_icp_label_t      *l;
     ngx_http_icp_rules_t     **rules;
     ngx_http_icp_counters_t   *c;
@@ -426,23 +428,23 @@ ngx_http_icp_status_json(ngx_http_request_t *r, ngx_buf_t *b)
 
     p = ngx_slprintf(p, end, ",\"redis\":[");
 
-    for (i = 0; i < NGX_HTTP_ICP_REDIS_MAX; i++) {
-        if (c->redis[i][NGX_HTTP_ICP_REDIS_COMMANDS] == 0
-            && c->redis[i][NGX_HTTP_ICP_REDIS_RECONNECTS] == 0
-            && c->redis[i][NGX_HTTP_ICP_REDIS_ERRORS] == 0)
-        {
-            continue;
+    servers = ngx_http_icp_lookup_servers(mcf, &n);
+
+    for (i = 0; i < n && i < NGX_HTTP_ICP_REDIS_MAX; i++) {
+        if ((size_t) (end - p) < 2 * servers[i].addr.len + 160) {
+            return NGX_ERROR;
         }
 
-        p = ngx_slprintf(p, end, "%s{\"server\":%ui,\"up\":%s,"
-                         "\"commands\":%uA,\"errors\":%uA,"
-                         "\"timeouts\":%uA,\"reconnects\":%uA}",
-                         p[-1] == '[' ? "" : ",", i,
-                         c->redis_up[i] ? "true" : "false",
-                         c->redis[i][NGX_HTTP_ICP_REDIS_COMMANDS],
-                         c->redis[i][NGX_HTTP_ICP_REDIS_ERRORS],
-                         c->redis[i][NGX_HTTP_ICP_REDIS_TIMEOUTS],
-                         c->redis[i][NGX_HTTP_ICP_REDIS_RECONNECTS]);
+        p = ngx_sprintf(p, "%s{\"server\":\"", i ? "," : "");
+        p = ngx_http_icp_status_label(p, servers[i].addr.data,
+                                      servers[i].addr.len);
+        p = ngx_sprintf(p, "\",\"up\":%s,\"commands\":%uA,\"errors\":%uA,"
+                        "\"timeouts\":%uA,\"reconnects\":%uA}",
+                        c->redis_up[i] ? "true" : "false",
+                        c->redis[i][NGX_HTTP_ICP_REDIS_COMMANDS],
+                        c->redis[i][NGX_HTTP_ICP_REDIS_ERRORS],
+                        c->redis[i][NGX_HTTP_ICP_REDIS_TIMEOUTS],
+                        c->redis[i][NGX_HTTP_ICP_REDIS_RECONNECTS]);
     }
 
     ngx_gmtime(mcf->loaded, &tm);
@@ -483,7 +485,8 @@ static ngx_int_t
 ngx_http_icp_status_prometheus(ngx_http_request_t *r, ngx_buf_t *b)
 {
     u_char                    *p, *end;
-    ngx_uint_t                 i, k;
+    ngx_uint_t                 i, k, n;
+    ngx_http_icp_redis_conf_t *servers;
     ngx_http_icp_label_t      *l;
     ngx_http_icp_rules_t     **rules;
     ngx_http_icp_counters_t   *c;
@@ -570,25 +573,33 @@ ngx_http_icp_status_prometheus(ngx_http_request_t *r, ngx_buf_t *b)
         }
     }
 
-    for (k = 0; k < NGX_HTTP_ICP_REDIS_NEVENTS; k++) {
-        p = ngx_slprintf(p, end, "# HELP %s %s\n# TYPE %s counter\n",
-                         redis[2 * k], redis[2 * k + 1], redis[2 * k]);
+    servers = ngx_http_icp_lookup_servers(mcf, &n);
+    n = ngx_min(n, NGX_HTTP_ICP_REDIS_MAX);
 
-        for (i = 0; i < NGX_HTTP_ICP_REDIS_MAX; i++) {
-            if (i < mcf->nredis) {
-                p = ngx_slprintf(p, end, "%s{server=\"%ui\"} %uA\n",
-                                 redis[2 * k], i, c->redis[i][k]);
-            }
+    for (k = 0; k <= NGX_HTTP_ICP_REDIS_NEVENTS; k++) {
+        if (k < NGX_HTTP_ICP_REDIS_NEVENTS) {
+            p = ngx_slprintf(p, end, "# HELP %s %s\n# TYPE %s counter\n",
+                             redis[2 * k], redis[2 * k + 1], redis[2 * k]);
+        } else {
+            p = ngx_slprintf(p, end, "# HELP icp_redis_up Whether the "
+                             "server answered at its last use.\n"
+                             "# TYPE icp_redis_up gauge\n");
         }
-    }
 
-    p = ngx_slprintf(p, end, "# HELP icp_redis_up Whether the server was "
-                     "reachable at its last use.\n"
-                     "# TYPE icp_redis_up gauge\n");
+        for (i = 0; i < n; i++) {
+            if ((size_t) (end - p) < 2 * servers[i].addr.len + 128) {
+                return NGX_ERROR;
+            }
 
-    for (i = 0; i < NGX_HTTP_ICP_REDIS_MAX && i < mcf->nredis; i++) {
-        p = ngx_slprintf(p, end, "icp_redis_up{server=\"%ui\"} %uA\n", i,
-                         c->redis_up[i]);
+            p = ngx_sprintf(p, "%s{server=\"",
+                            k < NGX_HTTP_ICP_REDIS_NEVENTS ? redis[2 * k]
+                                                           : "icp_redis_up");
+            p = ngx_http_icp_status_label(p, servers[i].addr.data,
+                                          servers[i].addr.len);
+            p = ngx_sprintf(p, "\"} %uA\n",
+                            k < NGX_HTTP_ICP_REDIS_NEVENTS ? c->redis[i][k]
+                                                           : c->redis_up[i]);
+        }
     }
 
     p = ngx_slprintf(p, end, "# HELP icp_rules_loaded_timestamp_seconds "

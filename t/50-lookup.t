@@ -90,6 +90,9 @@ server {
         icp on;
         icp_lookup ip=$http_x_visitor;
     }
+    location = /status {
+        icp_status;
+    }
     location / {
     }
 }
@@ -245,6 +248,18 @@ EOF
     my $r = $t->get('/', 'X-Forwarded-For' => '192.0.2.201',
                     Cookie => 'company=loaded.example');
     is($r->{headers}{'x-company'}, 'Loaded Domain', '... a domain');
+}
+
+# the status endpoint counts Redis commands and cache results
+
+{
+    my $s = $t->get('/status')->{content};
+    my ($server) = $s =~ /"redis":\[\{"server":"([^"]+)","up":true,"commands":(\d+)/;
+    is($server, '127.0.0.1:' . $t->redis->port, 'status: the Redis server, up');
+    my ($commands) = $s =~ /"commands":(\d+)/;
+    cmp_ok($commands, '>', 0, "status: $commands Redis commands counted");
+    my ($hits) = $s =~ /"HIT":(\d+)/;
+    cmp_ok($hits, '>', 0, "status: $hits cache hits counted");
 }
 
 # a reload keeps the cache and connects the new workers
