@@ -25,7 +25,7 @@ rm -f "$out"/callgrind.* "$out/requests"
 bench_up "${1:-build/ngx_http_icp_module.so}" "${2:-build/bin}"
 
 # a few requests before counting: the first ones open files, connect to Redis
-wrk -t1 -c32 -d60s -s "$bench_http/visitors.lua" "$url/" -- each > /dev/null
+bench_fill
 wrk -t1 -c32 -d2s -s "$bench_http/visitors.lua" "$url/lp/default.html" \
     -- repeat > /dev/null
 

@@ -81,8 +81,7 @@ for round in $(seq 1 "$rounds"); do
     for cf in a b c; do
         case $cf in
         a)  res=$(run_wrk /lp/default.html repeat) ;;
-        b)  wrk -t1 -c"$conns" -d60s -s "$bench_http/visitors.lua" "$url/" \
-                -- each > /dev/null
+        b)  bench_fill
             was=$(bench_cache)
             res=$(run_wrk / repeat "$round")
             share=$(cache_share "$was") ;;

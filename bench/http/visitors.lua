@@ -5,9 +5,9 @@
 --   wrk -s visitors.lua URL -- repeat
 --       one of the 10,000 addresses of gen-data.pl, at random: after the
 --       first few seconds every lookup is a cache hit
---   wrk -s visitors.lua URL -- each
---       the 10,000 addresses in turn, once each, then stops: fills the
---       cache before a run of repeat
+--   wrk -s visitors.lua URL -- each START
+--       the 10,000 addresses in turn from number START: fills the cache
+--       before a run of repeat
 --   wrk -s visitors.lua URL -- new START
 --       every request a new address in 10.0.0.0/10 (a company at /24 or
 --       /16 in Redis, never in the cache): request N of the run takes
@@ -48,13 +48,8 @@ local function visitor(i)
 end
 
 local function each_address()
-    -- a connection has one request in flight at most: with fewer than
-    -- 1,024 connections, the first 10,000 have all been answered by now
-    if n >= 10000 + 1024 then
-        wrk.thread:stop()
-    end
     n = n + 1
-    return visitor((n - 1) % 10000)
+    return visitor((start + n - 1) % 10000)
 end
 
 local function new_address()
