@@ -129,42 +129,56 @@ icp_vid_valid(const char *vid, size_t len)
  * instead; EVP_MAC_init without a key restarts it with the same key.
  */
 
+static EVP_MAC_CTX    *icp_hmac_ctx;
+static unsigned char  *icp_hmac_key;
+static size_t          icp_hmac_key_len;
+
+
+void
+icp_context_release(void)
+{
+    EVP_MAC_CTX_free(icp_hmac_ctx);
+    OPENSSL_clear_free(icp_hmac_key, icp_hmac_key_len);
+
+    icp_hmac_ctx = NULL;
+    icp_hmac_key = NULL;
+    icp_hmac_key_len = 0;
+}
+
+
 static EVP_MAC_CTX *
 icp_context_hmac(const unsigned char *key, size_t key_len)
 {
     EVP_MAC                *mac;
     OSSL_PARAM              params[2];
 
-    static EVP_MAC_CTX     *ctx;
-    static unsigned char   *kept;
-    static size_t           kept_len;
-
-    if (ctx != NULL && kept_len == key_len
-        && (key_len == 0 || memcmp(kept, key, key_len) == 0))
+    if (icp_hmac_ctx != NULL && icp_hmac_key_len == key_len
+        && (key_len == 0 || memcmp(icp_hmac_key, key, key_len) == 0))
     {
-        return EVP_MAC_init(ctx, NULL, 0, NULL) ? ctx : NULL;
+        return EVP_MAC_init(icp_hmac_ctx, NULL, 0, NULL) ? icp_hmac_ctx
+                                                         : NULL;
     }
 
     if (key_len == 0) {
         key = (const unsigned char *) "";
     }
 
-    EVP_MAC_CTX_free(ctx);
-    OPENSSL_clear_free(kept, kept_len);
-    ctx = NULL;
+    EVP_MAC_CTX_free(icp_hmac_ctx);
+    OPENSSL_clear_free(icp_hmac_key, icp_hmac_key_len);
+    icp_hmac_ctx = NULL;
 
     /* one byte at least: OPENSSL_memdup gives NULL for none */
-    kept = OPENSSL_memdup(key, key_len ? key_len : 1);
-    kept_len = key_len;
+    icp_hmac_key = OPENSSL_memdup(key, key_len ? key_len : 1);
+    icp_hmac_key_len = key_len;
 
-    if (kept == NULL) {
+    if (icp_hmac_key == NULL) {
         return NULL;
     }
 
     mac = EVP_MAC_fetch(NULL, OSSL_MAC_NAME_HMAC, NULL);
 
     if (mac != NULL) {
-        ctx = EVP_MAC_CTX_new(mac);
+        icp_hmac_ctx = EVP_MAC_CTX_new(mac);
         EVP_MAC_free(mac);
     }
 
@@ -172,12 +186,14 @@ icp_context_hmac(const unsigned char *key, size_t key_len)
                                                  (char *) "SHA256", 0);
     params[1] = OSSL_PARAM_construct_end();
 
-    if (ctx != NULL && !EVP_MAC_init(ctx, key, key_len, params)) {
-        EVP_MAC_CTX_free(ctx);
-        ctx = NULL;
+    if (icp_hmac_ctx != NULL
+        && !EVP_MAC_init(icp_hmac_ctx, key, key_len, params))
+    {
+        EVP_MAC_CTX_free(icp_hmac_ctx);
+        icp_hmac_ctx = NULL;
     }
 
-    return ctx;
+    return icp_hmac_ctx;
 }
 
 

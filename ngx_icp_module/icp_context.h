@@ -67,6 +67,9 @@ void icp_context_assign(icp_context_t *ctx, const char *experiment,
 
 /* A fresh visitor id: 128 bits from OpenSSL's CSPRNG; 0 on failure. */
 int icp_vid_generate(char out[ICP_VID_LEN]);
+
+/* Frees the keyed HMAC state kept between calls (at process exit). */
+void icp_context_release(void);
 int icp_vid_valid(const char *vid, size_t len);
 
 size_t icp_base64url_encode(char *dst, const unsigned char *src,

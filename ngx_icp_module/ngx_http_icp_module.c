@@ -360,6 +360,7 @@ static void
 ngx_http_icp_exit_process(ngx_cycle_t *cycle)
 {
     ngx_http_icp_lookup_exit_process(cycle);
+    icp_context_release();
 }
 
 
