@@ -21,6 +21,7 @@ static const icp_firmo_str_t  icp_firmo_numeric[] = {
 
 
 static int icp_firmo_is_str(const redisReply *r);
+static int icp_firmo_has_ctl(const char *s, size_t len);
 static int icp_firmo_in(const icp_firmo_str_t *list, size_t n,
     const char *s, size_t len);
 static void icp_firmo_warn(icp_firmo_warning_t *warning, const char *reason,
@@ -81,6 +82,12 @@ icp_firmo_parse(const redisReply *reply, const icp_firmo_str_t *wanted,
             continue;
         }
 
+        /* a value reaches headers through $icp_firmo_NAME: no CR, LF, NUL */
+        if (icp_firmo_has_ctl(v->str, v->len)) {
+            icp_firmo_warn(warning, "control character, dropped", f);
+            continue;
+        }
+
         if (icp_firmo_in(icp_firmo_numeric,
                          sizeof(icp_firmo_numeric)
                          / sizeof(icp_firmo_numeric[0]),
@@ -113,6 +120,21 @@ icp_firmo_is_str(const redisReply *r)
     return r != NULL
            && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS)
            && (r->str != NULL || r->len == 0);
+}
+
+
+static int
+icp_firmo_has_ctl(const char *s, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        if ((unsigned char) s[i] < 0x20 || s[i] == 0x7f) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 
