@@ -25,9 +25,12 @@ $(FUZZ_DIR)/fuzz_query: tests/fuzz/fuzz_query.c ngx_icp_module/icp_query.c \
 	clang $(FUZZ_CFLAGS) -o $@ $< ngx_icp_module/icp_query.c \
 	    lua-free-rules/lfr_json.c
 
-$(FUZZ_DIR)/fuzz_context: tests/fuzz/fuzz_context.c ngx_icp_module/icp_*.c \
-                          ngx_icp_module/icp_*.h lua-free-rules/lfr_json.c \
-                          lua-free-rules/*.h
+$(FUZZ_DIR)/fuzz_context: tests/fuzz/fuzz_context.c \
+                          ngx_icp_module/icp_context.c \
+                          ngx_icp_module/icp_context.h \
+                          ngx_icp_module/icp_query.c \
+                          ngx_icp_module/icp_query.h \
+                          lua-free-rules/lfr_json.c lua-free-rules/*.h
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $< ngx_icp_module/icp_context.c \
 	    ngx_icp_module/icp_query.c lua-free-rules/lfr_json.c -lcrypto
