@@ -94,8 +94,8 @@ bench_up() {
         -c "$dir/nginx.conf" -g "${NGINX_GLOBAL:-}" &
     npid=$!
     url=http://127.0.0.1:$port
-    bench_wait curl -sf "$url/lp/default.html"
-    wpid=$(ps -o pid= --ppid "$npid" | tr -d ' ')
+    bench_wait bench_get /lp/default.html
+    wpid=$(tr -d " " < "/proc/$npid/task/$npid/children")
     wpid=${wpid:-$npid}
 }
 
@@ -110,9 +110,18 @@ bench_fill() {
     done
 }
 
+# GET PATH: the body on stdout; fails unless 200 (Perl's core HTTP::Tiny:
+# no curl needed)
+bench_get() {
+    perl -MHTTP::Tiny -e '
+        my $r = HTTP::Tiny->new(timeout => 5)->get($ARGV[0]);
+        $r->{status} == 200 or exit 1;
+        print $r->{content}' "$url$1"
+}
+
 # the status counters of the firmographic cache, as "HIT=N MISS=N ..."
 bench_cache() {
-    curl -sf "$url/icp-status" | perl -ne \
+    bench_get /icp-status | perl -ne \
         'print join(" ", map { s/"//g; s/:/=/; $_ } split /,/, $1), "\n"
              if /"cache":\{([^}]*)\}/'
 }

@@ -49,17 +49,20 @@ for cf in a b c; do
 done
 
 # inclusive counts of the functions that were running when counting was
-# switched on (the event loop) are garbage: only those within the total
+# switched on (the event loop) are garbage: only those within the total;
+# a function compiled into two objects is listed once
 for cf in b c; do
     n=$(awk -v c="$cf" '$1 == c { print $2 }' "$out/requests")
     ir=$(sed -n 's/^totals: *//p' "$out/callgrind.$cf")
     echo "$cf: functions by inclusive instructions per request"
-    callgrind_annotate --inclusive=yes --auto=no --threshold=100 "$out/callgrind.$cf" \
-            2> /dev/null \
-        | awk -v n="$n" -v total="$ir" '/^ *[0-9,]+ \([0-9.]+%\) / {
+    callgrind_annotate --inclusive=yes --auto=no --threshold=100 \
+            "$out/callgrind.$cf" 2> /dev/null \
+        | awk -v n="$n" -v total="$ir" '/^ *[0-9,]+ \( *[0-9.]+%\) / {
             v = $1; gsub(",", "", v)
-            if (v + 0 > total + 0) next
-            sub(/^ *[0-9,]+ \([0-9.]+%\) +/, "")
+            if (v + 0 > total + 0 || /PROGRAM TOTALS/) next
+            sub(/^ *[0-9,]+ \( *[0-9.]+%\) +/, "")
             sub(/ \[.*\]$/, "")
+            f = $0; sub(/.*:/, "", f)
+            if (seen[f]++) next
             printf "%9d  %s\n", v / n, $0 }' | head -"${TOP:-40}"
 done

@@ -65,7 +65,6 @@ while [ $((done_n - first)) -lt "$total" ]; do
     echo "after $done_n requests: rss/anon/shmem $(rss) kB"
 done
 
-curl -sf "$url/icp-status" > "$dir/status.json"
 echo "$base $(rss)" | awk -v n=$((done_n - first)) '
     function verdict(ok) { return ok ? "met" : "MISSED" }
     {
