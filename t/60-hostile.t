@@ -62,6 +62,8 @@ $t->write_file("html/lp/$_.html", "page $_\n") for qw(ent a b bt btv default);
 
 # The module's variables in a header, so a hostile value that reached one
 # would show; a second server keeps nginx's default header buffers.
+my $xicp = join '|', map { "\$icp_$_" }
+    qw(segment persona variant utm_source utm_term firmo_company reason);
 my $server = <<"EOF";
 icp_redis %%REDIS%% connect_timeout=${\ (3 * $SLOW)}s
           timeout=${\ (3 * $SLOW)}s;
@@ -78,7 +80,7 @@ server {
     location = / {
         icp on;
         icp_route off;
-        add_header X-ICP "\$icp_segment|\$icp_persona|\$icp_variant|\$icp_utm_source|\$icp_utm_term|\$icp_firmo_company|\$icp_reason" always;
+        add_header X-ICP "$xicp" always;
         try_files \$icp_variant_uri =404;
     }
     location /lp/ {
