@@ -2,9 +2,9 @@
 -- (X-Forwarded-For) with UTM parameters and, sometimes, a click id drawn
 -- from the vocabulary of the bench ruleset, so that personas match.
 --
---   wrk -s visitors.lua URL -- repeat
---       one of the 10,000 addresses of gen-data.pl, at random: after the
---       first few seconds every lookup is a cache hit
+--   wrk -s visitors.lua URL -- repeat [SEED]
+--       one of the 10,000 addresses of gen-data.pl, at random: once each
+--       has come (each), every lookup is a cache hit
 --   wrk -s visitors.lua URL -- each START
 --       the 10,000 addresses in turn from number START: fills the cache
 --       before a run of repeat
