@@ -5,7 +5,9 @@
 # plain log of the same server), no worker crash, and the processes' fds
 # and RSS are where they were.
 #
-# ICP_CHAOS_SECS sets the length (15 s here; bench/chaos/run.sh runs 60 s).
+# ICP_CHAOS_SECS sets the length (15 s here; bench/chaos/run.sh runs 60 s
+# at full speed).  The short run paces wrk (8 ms between the requests of a
+# connection) so that JSON::PP reads the records back in seconds.
 
 use strict;
 use warnings;
@@ -22,6 +24,7 @@ plan skip_all => 'wrk is not installed (make deps)' unless $wrk;
 my $SECS = $ENV{ICP_CHAOS_SECS} || 15;
 my $VG = $ENV{ICP_VALGRIND};
 my $CONNS = 8;
+my $PAUSE = $ENV{ICP_CHAOS_SECS} ? 0 : 8;
 my $MS = $VG ? 2000 : 200;
 
 my $t = IcpTest->new;
@@ -118,7 +121,7 @@ sub wrk_start {
         open STDOUT, '>', "$tmp/$out" or POSIX::_exit(127);
         open STDERR, '>&', \*STDOUT;
         { exec $wrk, '-t', 2, '-c', $CONNS, '-d', "${secs}s", '--timeout',
-            '10s', '-s', $script, $t->url('/') };
+            '10s', '-s', $script, $t->url('/'), '--', $PAUSE };
         POSIX::_exit(127);
     }
     return $pid;
@@ -137,21 +140,18 @@ sub wrk_wait {
     return \%r;
 }
 
-# HUP, then wait for a whole new set of workers (or, with master_process
-# off under valgrind, for the process to have re-read its config).
+# HUP, then wait for a whole new set of workers.  Not under valgrind: with
+# master_process off nginx re-reads its config in the same process without
+# running the modules' init_process again, so nothing a deployment does
+# would be measured (t/11 skips it too).
 sub reload {
+    return note('HUP skipped under valgrind (no master)') if $VG;
     my @old = $t->worker_pids;
-    my $n = () = $t->error_log =~ /reconfiguring/g;
     kill 'HUP', $master;
-    my $deadline = time + ($VG ? 60 : 15);
+    my $deadline = time + 15;
     while (time < $deadline) {
-        if ($VG) {
-            my $m = () = $t->error_log =~ /reconfiguring/g;
-            return if $m > $n;
-        } else {
-            my %now = map { $_ => 1 } $t->worker_pids;
-            return if keys %now == 2 && !grep { $now{$_} } @old;
-        }
+        my %now = map { $_ => 1 } $t->worker_pids;
+        return if keys %now == 2 && !grep { $now{$_} } @old;
         sleep 0.05;
     }
     fail('nginx reloaded in time');
@@ -226,6 +226,11 @@ for my $file (map { "$tmp/logs/all.log$_" } '.1', '') {
     open my $fh, '<', $file or next;
     while (my $line = <$fh>) {
         my ($id, $code) = split ' ', $line;
+        if (!defined $code || $code !~ /^\d{3}$/) {
+            $torn++;
+            diag("bad plain log line: $line") if $torn <= 5;
+            next;
+        }
         $status{$code}++;
         if ($code == 499) {
             $aborted_logged++ if $rec{$id};
@@ -263,7 +268,7 @@ $ENV{ICP_CHAOS_SECS} ? diag($report) : note($report);
 ok($wrk_n > 0, 'wrk got answers');
 is($x5, 0, 'no 5xx in the log');
 is($wrk_5xx, 0, 'no 5xx seen by wrk');
-is($torn, 0, 'every record is one whole JSON line');
+is($torn, 0, 'every record is one whole JSON line, every plain line whole');
 is($dup, 0, 'no request id logged twice');
 is($records, $answered, 'records written == requests answered');
 is($lost, 0, 'every answered request has exactly one record');
