@@ -283,6 +283,48 @@ ngx_http_icp_redis_error(ngx_http_icp_redis_t *rs, const char *reply)
 }
 
 
+/*
+ * hiredis 0.14 allocates an array reply's element table from the count the
+ * server announces, before any element arrives: "*2147483647" from a
+ * broken or hostile server would make a worker calloc 16 GB and then walk
+ * it when the reply is freed.  Our replies are HGETALLs, of a few dozen
+ * fields when the data is sane; an announced array past a million elements
+ * (an 8 MB table) fails the reader instead, and the link is dropped and
+ * reconnected as for any protocol error.
+ */
+
+#define NGX_HTTP_ICP_REDIS_ELEMENTS_MAX  (1024 * 1024)
+
+static redisReplyObjectFunctions  ngx_http_icp_redis_reply_fn;
+static void *(*ngx_http_icp_redis_create_array)(const redisReadTask *task,
+    int elements);
+
+
+static void *
+ngx_http_icp_redis_array(const redisReadTask *task, int elements)
+{
+    if (elements > NGX_HTTP_ICP_REDIS_ELEMENTS_MAX) {
+        return NULL;
+    }
+
+    return ngx_http_icp_redis_create_array(task, elements);
+}
+
+
+static void
+ngx_http_icp_redis_limit_arrays(redisAsyncContext *ac)
+{
+    if (ngx_http_icp_redis_create_array == NULL) {
+        ngx_http_icp_redis_reply_fn = *ac->c.reader->fn;
+        ngx_http_icp_redis_create_array =
+                                       ngx_http_icp_redis_reply_fn.createArray;
+        ngx_http_icp_redis_reply_fn.createArray = ngx_http_icp_redis_array;
+    }
+
+    ac->c.reader->fn = &ngx_http_icp_redis_reply_fn;
+}
+
+
 static void
 ngx_http_icp_redis_connect(ngx_http_icp_redis_t *rs)
 {
@@ -321,6 +363,8 @@ ngx_http_icp_redis_connect(ngx_http_icp_redis_t *rs)
         ngx_http_icp_redis_lost(rs, "no free connection");
         return;
     }
+
+    ngx_http_icp_redis_limit_arrays(ac);
 
     c->data = ac;
     c->read->handler = ngx_http_icp_redis_read;
