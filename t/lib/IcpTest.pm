@@ -256,6 +256,7 @@ sub get {
 sub stop_nginx {
     my ($self) = @_;
     my $pid = delete $self->{nginx_pid} or return;
+    my @workers = $self->worker_pids_of($pid);
 
     kill 'QUIT', $pid;
     my $deadline = time + ($VALGRIND ? 60 : 10);
@@ -267,6 +268,23 @@ sub stop_nginx {
         kill 'KILL', $pid;
         waitpid($pid, 0);
     }
+
+    # a worker that outlived its master would run on, orphaned
+    for my $w (@workers) {
+        for (1 .. 40) {
+            last unless kill 0, $w;
+            sleep 0.05;
+        }
+        next unless kill 0, $w;
+        kill 'KILL', $w;
+        push @{ $self->{stuck_workers} }, $w;
+    }
+}
+
+sub worker_pids_of {
+    my ($self, $master) = @_;
+    local $self->{nginx_pid} = $master;
+    return $self->worker_pids;
 }
 
 # Stops everything and asserts that nginx logged no alert, no emerg and no
@@ -282,6 +300,8 @@ sub stop {
     if ($started) {
         my @bad = grep { /\[(crit|alert|emerg)\]|exited on signal/ }
                   split /\n/, $self->error_log;
+        push @bad, map { "worker $_ did not exit after its master" }
+                   @{ $self->{stuck_workers} || [] };
         ok(!@bad, 'error log has no crit, alert, emerg or crashed worker')
             or diag(join "\n", @bad);
 
