@@ -90,6 +90,7 @@ test: deps
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) unit-asan
+	$(MAKE) fuzz-smoke
 	$(MAKE) check-rules-cases
 	$(MAKE) integration
 	$(MAKE) deb-test
