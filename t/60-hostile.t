@@ -359,8 +359,7 @@ my @fakes = (
     [ 'an error for everything', "-ERR fake\r\n" ],
     [ '+OK for everything', "+OK\r\n" ],
     [ 'an integer for everything', ":1\r\n" ],
-    [ 'an array of 2^31 elements announced', "*2147483647\r\n",
-      'hiredis 0.14 callocs 16 GB for it and the worker stalls' ],
+    [ 'an array of 2^31 elements announced', "*2147483647\r\n" ],
     [ 'a 2 GB bulk string announced', "\$2147483647\r\nab" ],
     [ 'nested arrays', ('*1\r\n' x 10000) ],
     [ 'accepts, never answers', undef ],
@@ -368,7 +367,7 @@ my @fakes = (
 );
 
 for my $fake (@fakes) {
-    my ($what, $answer, $todo) = @$fake;
+    my ($what, $answer) = @$fake;
     $answer =~ s/\\r\\n/\r\n/g if defined $answer;
     my ($port, $pid) = fake_redis($answer);
     my $f = IcpTest->new(redis => 0);
@@ -401,7 +400,6 @@ EOF
         push @got, clean_headers($r) ? variant_of($r) : 'unclean';
         last if $secs > 2 * $SLOW;
     }
-    local $TODO = $todo;
     ok("@got" eq 'default default default default default'
        && $slowest < 2 * $SLOW,
        sprintf('fake Redis, %s: 5 default answers, slowest %.2f s',
