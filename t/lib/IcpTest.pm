@@ -165,6 +165,7 @@ sub conf_fails_like {
 sub start {
     my ($self, $http, %opt) = @_;
 
+    $self->{opt} = \%opt;
     $self->{conf} = $self->write_file('nginx.conf', $self->conf($http, %opt));
 
     my ($rc, $out) = $self->conf_test($http);
@@ -209,12 +210,13 @@ sub start {
 # nginx -s reload with a new config; waits until the old workers are gone.
 sub reload {
     my ($self, $http) = @_;
-    $self->write_file('nginx.conf', $self->conf($http));
+    my %opt = %{ $self->{opt} || {} };
+    $self->write_file('nginx.conf', $self->conf($http, %opt));
     if ($VALGRIND) {
         # a single-process nginx does not reload cleanly (its old cycle is
         # never freed): under valgrind a reload is a restart
         $self->stop_nginx;
-        $self->start($http);
+        $self->start($http, %opt);
         return;
     }
 
