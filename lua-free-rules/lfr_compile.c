@@ -771,7 +771,9 @@ lfr_finish(lfr_parser_t *p)
         return lfr_oom(p);
     }
 
-    lfr_plan(rules);
+    if (lfr_plan(rules) != 0) {
+        return lfr_oom(p);
+    }
 
     if (lfr_route_table(p) != 0) {
         return -1;

@@ -195,7 +195,7 @@ char *lfr_alloc(lfr_rules_t *rules, size_t len);
 char *lfr_strdup(lfr_rules_t *rules, const char *s, size_t len);
 int lfr_parse_number(const char *s, size_t len, double *num);
 int lfr_utf8_valid(const char *s, size_t len);
-void lfr_plan(lfr_rules_t *rules);
+int lfr_plan(lfr_rules_t *rules);
 int lfr_dict_build(lfr_rules_t *rules);
 void lfr_dict_free(lfr_rules_t *rules);
 int lfr_dict_find(const lfr_dict_t *dict, const char *s, size_t len);

@@ -4,6 +4,7 @@
  * the evaluator stop soonest.  Results never depend on it.
  */
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "lfr_int.h"
@@ -82,34 +83,82 @@ lfr_order(lfr_rules_t *rules, const lfr_block_t *b)
 }
 
 
+static uint32_t
+lfr_cond_hash(const lfr_rules_t *rules, const lfr_cond_t *c)
+{
+    uint32_t            h, i, key[4];
+    const lfr_value_t  *v;
+
+    key[0] = c->slot;
+    key[1] = (uint32_t) c->op;
+    key[2] = c->nvalues;
+    key[3] = c->caseless;
+
+    h = lfr_murmur3_32(key, sizeof(key), 0);
+    h = lfr_murmur3_32(&c->lo, sizeof(double), h);
+    h = lfr_murmur3_32(&c->hi, sizeof(double), h);
+
+    if (c->nvalues) {
+        v = &rules->values[c->value];
+
+        for (i = 0; i < c->nvalues; i++) {
+            h = lfr_murmur3_32(v[i].data, v[i].len, h);
+        }
+    }
+
+    return h;
+}
+
+
 /*
  * Plans the evaluation: identical conditions share a verdict, and the
  * cheap tests of a block run before its regexes, so a block that fails
- * early (or an ICP that can no longer matter) never runs them.
+ * early (or an ICP that can no longer matter) never runs them.  Identical
+ * conditions are found through a hash table: comparing each with every
+ * earlier one made a file of 100,000 blocks take minutes to load.
  */
-void
+int
 lfr_plan(lfr_rules_t *rules)
 {
-    size_t       i, j;
+    size_t       i, j, size, pos;
+    uint32_t    *table;
     lfr_cond_t  *c;
+
+    for (size = 16; size < 2 * rules->nconds; size *= 2) {
+        /* void */
+    }
+
+    /* entries are condition index + 1; 0 is free */
+    table = calloc(size, sizeof(uint32_t));
+    if (table == NULL) {
+        return -1;
+    }
 
     for (i = 0; i < rules->nconds; i++) {
         c = &rules->conds[i];
-        c->memo = (uint32_t) rules->nmemo;
+        pos = lfr_cond_hash(rules, c) & (size - 1);
 
-        for (j = 0; j < i; j++) {
+        for ( ;; ) {
+            if (table[pos] == 0) {
+                table[pos] = (uint32_t) i + 1;
+                c->memo = (uint32_t) rules->nmemo++;
+                break;
+            }
+
+            j = table[pos] - 1;
+
             if (lfr_same_cond(rules, c, &rules->conds[j])) {
                 c->memo = rules->conds[j].memo;
                 c->shared = 1;
                 rules->conds[j].shared = 1;
                 break;
             }
-        }
 
-        if (j == i) {
-            rules->nmemo++;
+            pos = (pos + 1) & (size - 1);
         }
     }
+
+    free(table);
 
     for (i = 0; i < rules->nicps; i++) {
         lfr_order(rules, &rules->icps[i]);
@@ -122,4 +171,6 @@ lfr_plan(lfr_rules_t *rules)
     for (i = 0; i < rules->npersonas; i++) {
         lfr_order(rules, &rules->personas[i]);
     }
+
+    return 0;
 }
