@@ -621,6 +621,109 @@ lfr_reserved(const char *name)
 }
 
 
+/*
+ * Block names for the duplicate check: an open-addressing table of
+ * kind << 28 | index, plus 1 (0 is free), so that a file of many blocks
+ * loads in linear time.
+ */
+
+static const lfr_block_t *
+lfr_block_at(const lfr_rules_t *rules, uint32_t entry)
+{
+    uint32_t  i;
+
+    i = entry & 0x0fffffff;
+
+    switch (entry >> 28) {
+    case LFR_BLOCK_ICP:
+        return &rules->icps[i];
+    case LFR_BLOCK_EXCLUDE:
+        return &rules->excludes[i];
+    default:
+        return &rules->personas[i];
+    }
+}
+
+
+/* The slot of that kind and name in table: its entry, or a free one. */
+static size_t
+lfr_name_slot(const lfr_rules_t *rules, const uint32_t *table, size_t size,
+    uint32_t kind, const char *name)
+{
+    size_t    pos;
+    uint32_t  e;
+
+    pos = lfr_murmur3_32(name, strlen(name), kind) & (size - 1);
+
+    while ((e = table[pos]) != 0) {
+        if (((e - 1) >> 28) == kind
+            && strcmp(lfr_block_at(rules, e - 1)->name, name) == 0)
+        {
+            break;
+        }
+
+        pos = (pos + 1) & (size - 1);
+    }
+
+    return pos;
+}
+
+
+static const lfr_block_t *
+lfr_name_find(lfr_parser_t *p, lfr_block_kind_t kind, const char *name)
+{
+    size_t  pos;
+
+    if (p->names_size == 0) {
+        return NULL;
+    }
+
+    pos = lfr_name_slot(p->rules, p->names, p->names_size, kind, name);
+
+    return p->names[pos] ? lfr_block_at(p->rules, p->names[pos] - 1) : NULL;
+}
+
+
+/* Adds the block just appended; the table doubles at half full. */
+static int
+lfr_name_add(lfr_parser_t *p, lfr_block_kind_t kind, size_t index)
+{
+    size_t      i, size, pos;
+    uint32_t   *table, e;
+
+    if (2 * (p->nnames + 1) > p->names_size) {
+        size = p->names_size ? 2 * p->names_size : 64;
+
+        table = calloc(size, sizeof(uint32_t));
+        if (table == NULL) {
+            return -1;
+        }
+
+        for (i = 0; i < p->names_size; i++) {
+            e = p->names[i];
+
+            if (e) {
+                pos = lfr_name_slot(p->rules, table, size, (e - 1) >> 28,
+                                    lfr_block_at(p->rules, e - 1)->name);
+                table[pos] = e;
+            }
+        }
+
+        free(p->names);
+        p->names = table;
+        p->names_size = size;
+    }
+
+    e = ((uint32_t) kind << 28 | (uint32_t) index) + 1;
+    pos = lfr_name_slot(p->rules, p->names, p->names_size, kind,
+                        lfr_block_at(p->rules, e - 1)->name);
+    p->names[pos] = e;
+    p->nnames++;
+
+    return 0;
+}
+
+
 static int
 lfr_block(lfr_parser_t *p, lfr_block_kind_t kind)
 {
@@ -628,6 +731,7 @@ lfr_block(lfr_parser_t *p, lfr_block_kind_t kind)
     unsigned      threshold;
     lfr_block_t   b, *blocks;
     lfr_token_t   start, name, thr;
+    const lfr_block_t  *prev;
     lfr_rules_t  *rules;
     const char   *what;
 
@@ -670,12 +774,11 @@ lfr_block(lfr_parser_t *p, lfr_block_kind_t kind)
                          "name", b.name, what);
     }
 
-    for (i = 0; i < n; i++) {
-        if (strcmp(blocks[i].name, b.name) == 0) {
-            return lfr_error(p, &name, "duplicate %s '%s', first defined "
-                             "at %u:%u", what, b.name, blocks[i].line,
-                             blocks[i].col);
-        }
+    prev = lfr_name_find(p, kind, b.name);
+
+    if (prev) {
+        return lfr_error(p, &name, "duplicate %s '%s', first defined "
+                         "at %u:%u", what, b.name, prev->line, prev->col);
     }
 
     if (lfr_expect(p, LFR_TOK_LBRACE, "'{'") != 0) {
@@ -753,6 +856,10 @@ lfr_block(lfr_parser_t *p, lfr_block_kind_t kind)
     default:
         rules->personas = blocks; rules->npersonas = n;
         break;
+    }
+
+    if (lfr_name_add(p, kind, n - 1) != 0) {
+        return lfr_oom(p);
     }
 
     return lfr_next(p);
@@ -876,6 +983,7 @@ lfr_compile(const char *file, const char *src, size_t len, lfr_diag_pt diag,
 
     lfr_lex_free(&p.lx);
     free(p.route_src);
+    free(p.names);
 
     if (rc != 0) {
         lfr_free(p.rules);

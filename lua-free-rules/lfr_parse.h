@@ -43,6 +43,10 @@ typedef struct {
     size_t            route_src_cap;
 
     lfr_route_src_t  *route_src;
+
+    uint32_t         *names;        /* see lfr_name_add() */
+    size_t            names_size;
+    size_t            nnames;
 } lfr_parser_t;
 
 
