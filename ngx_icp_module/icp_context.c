@@ -8,10 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
+/* SHA256_Init and friends: see icp_context_hmac */
+#define OPENSSL_API_COMPAT  0x10101000L
+
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 
 #include "icp_context.h"
 
@@ -58,46 +60,66 @@ icp_base64url_encode(char *dst, const unsigned char *src, size_t len)
 
 /*
  * A call to RAND_bytes costs 11,000 instructions whatever it draws, as
- * much as classifying the request (bench/README.md): the bytes of 256 ids
- * are drawn at once.  A child of fork() must not hand out its parent's
- * ids again, so it starts with an empty pool.
+ * much as classifying the request (bench/README.md): visitor and request
+ * ids are cut from a pool drawn at once.  A child of fork() must not hand
+ * out its parent's bytes again, so it starts with an empty pool.
  */
 
-static unsigned char  icp_vid_pool[16 * 256];
-static size_t         icp_vid_left;
+static unsigned char  icp_random_pool[4096];
+static size_t         icp_random_left;
 
 
 static void
-icp_vid_forked(void)
+icp_random_forked(void)
 {
-    icp_vid_left = 0;
+    icp_random_left = 0;
 }
 
 
 int
-icp_vid_generate(char out[ICP_VID_LEN])
+icp_random_bytes(unsigned char *out, size_t n)
 {
     static int  hooked;
 
+    if (n > sizeof(icp_random_pool)) {
+        return 0;
+    }
+
     if (!hooked) {
-        if (pthread_atfork(NULL, NULL, icp_vid_forked) != 0) {
+        if (pthread_atfork(NULL, NULL, icp_random_forked) != 0) {
             return 0;
         }
 
         hooked = 1;
     }
 
-    if (icp_vid_left == 0) {
-        if (RAND_bytes(icp_vid_pool, sizeof(icp_vid_pool)) != 1) {
+    if (icp_random_left < n) {
+        if (RAND_bytes(icp_random_pool, sizeof(icp_random_pool)) != 1) {
             return 0;
         }
 
-        icp_vid_left = sizeof(icp_vid_pool);
+        icp_random_left = sizeof(icp_random_pool);
     }
 
-    icp_vid_left -= 16;
-    icp_base64url_encode(out, icp_vid_pool + icp_vid_left, 16);
-    OPENSSL_cleanse(icp_vid_pool + icp_vid_left, 16);
+    icp_random_left -= n;
+    memcpy(out, icp_random_pool + icp_random_left, n);
+    OPENSSL_cleanse(icp_random_pool + icp_random_left, n);
+
+    return 1;
+}
+
+
+int
+icp_vid_generate(char out[ICP_VID_LEN])
+{
+    unsigned char  id[16];
+
+    if (!icp_random_bytes(id, sizeof(id))) {
+        return 0;
+    }
+
+    icp_base64url_encode(out, id, sizeof(id));
+    OPENSSL_cleanse(id, sizeof(id));
 
     return 1;
 }
@@ -124,76 +146,88 @@ icp_vid_valid(const char *vid, size_t len)
 
 
 /*
- * HMAC() fetches the algorithm and builds a context on every call, 20,000
- * instructions a cookie (bench/README.md).  One keyed context is kept
- * instead; EVP_MAC_init without a key restarts it with the same key.
+ * HMAC-SHA256 with the key's two padded blocks hashed once, when the key
+ * is first seen: a cookie then costs the compressions of its own bytes.
+ * EVP_MAC restarted with a kept key went through the provider layer and
+ * copied two digest contexts with mallocs, 8,700 instructions a cookie
+ * (bench/README.md).  SHA256_Init and friends are deprecated in OpenSSL
+ * 3 for the EVP interface, which cannot copy a midway state without that
+ * cost; they stay in OpenSSL 3's API (OPENSSL_API_COMPAT above).
  */
 
-static EVP_MAC_CTX    *icp_hmac_ctx;
+static SHA256_CTX      icp_hmac_inner;
+static SHA256_CTX      icp_hmac_outer;
 static unsigned char  *icp_hmac_key;
 static size_t          icp_hmac_key_len;
+static int             icp_hmac_ready;
 
 
 void
 icp_context_release(void)
 {
-    EVP_MAC_CTX_free(icp_hmac_ctx);
     OPENSSL_clear_free(icp_hmac_key, icp_hmac_key_len);
+    OPENSSL_cleanse(&icp_hmac_inner, sizeof(SHA256_CTX));
+    OPENSSL_cleanse(&icp_hmac_outer, sizeof(SHA256_CTX));
 
-    icp_hmac_ctx = NULL;
     icp_hmac_key = NULL;
     icp_hmac_key_len = 0;
+    icp_hmac_ready = 0;
 }
 
 
-static EVP_MAC_CTX *
+static int
 icp_context_hmac(const unsigned char *key, size_t key_len)
 {
-    EVP_MAC                *mac;
-    OSSL_PARAM              params[2];
+    size_t         i;
+    unsigned char  block[SHA256_CBLOCK], pad[SHA256_CBLOCK];
 
-    if (icp_hmac_ctx != NULL && icp_hmac_key_len == key_len
+    if (icp_hmac_ready && icp_hmac_key_len == key_len
         && (key_len == 0 || memcmp(icp_hmac_key, key, key_len) == 0))
     {
-        return EVP_MAC_init(icp_hmac_ctx, NULL, 0, NULL) ? icp_hmac_ctx
-                                                         : NULL;
+        return 1;
     }
 
-    if (key_len == 0) {
-        key = (const unsigned char *) "";
-    }
-
-    EVP_MAC_CTX_free(icp_hmac_ctx);
-    OPENSSL_clear_free(icp_hmac_key, icp_hmac_key_len);
-    icp_hmac_ctx = NULL;
+    icp_context_release();
 
     /* one byte at least: OPENSSL_memdup gives NULL for none */
-    icp_hmac_key = OPENSSL_memdup(key, key_len ? key_len : 1);
+    icp_hmac_key = OPENSSL_memdup(key_len ? key : (const unsigned char *) "",
+                                  key_len ? key_len : 1);
+    if (icp_hmac_key == NULL) {
+        return 0;
+    }
+
     icp_hmac_key_len = key_len;
 
-    if (icp_hmac_key == NULL) {
-        return NULL;
+    /* RFC 2104: a key longer than a block is replaced by its hash */
+    memset(block, 0, sizeof(block));
+
+    if (key_len > SHA256_CBLOCK) {
+        SHA256(key, key_len, block);
+
+    } else if (key_len) {
+        memcpy(block, key, key_len);
     }
 
-    mac = EVP_MAC_fetch(NULL, OSSL_MAC_NAME_HMAC, NULL);
-
-    if (mac != NULL) {
-        icp_hmac_ctx = EVP_MAC_CTX_new(mac);
-        EVP_MAC_free(mac);
+    for (i = 0; i < SHA256_CBLOCK; i++) {
+        pad[i] = block[i] ^ 0x36;
     }
 
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                                 (char *) "SHA256", 0);
-    params[1] = OSSL_PARAM_construct_end();
+    SHA256_Init(&icp_hmac_inner);
+    SHA256_Update(&icp_hmac_inner, pad, SHA256_CBLOCK);
 
-    if (icp_hmac_ctx != NULL
-        && !EVP_MAC_init(icp_hmac_ctx, key, key_len, params))
-    {
-        EVP_MAC_CTX_free(icp_hmac_ctx);
-        icp_hmac_ctx = NULL;
+    for (i = 0; i < SHA256_CBLOCK; i++) {
+        pad[i] = block[i] ^ 0x5c;
     }
 
-    return icp_hmac_ctx;
+    SHA256_Init(&icp_hmac_outer);
+    SHA256_Update(&icp_hmac_outer, pad, SHA256_CBLOCK);
+
+    OPENSSL_cleanse(block, sizeof(block));
+    OPENSSL_cleanse(pad, sizeof(pad));
+
+    icp_hmac_ready = 1;
+
+    return 1;
 }
 
 
@@ -202,30 +236,27 @@ icp_context_mac(const char *vid, size_t vid_len, const char *payload,
     size_t len, const unsigned char *key, size_t key_len,
     char out[ICP_MAC_LEN])
 {
-    size_t         n, md_len;
-    EVP_MAC_CTX   *mac;
-    unsigned char  msg[5 + ICP_VID_LEN + 1 + ICP_CONTEXT_COOKIE_MAX];
-    unsigned char  md[EVP_MAX_MD_SIZE];
+    SHA256_CTX     c;
+    unsigned char  md[SHA256_DIGEST_LENGTH];
 
-    memset(md, 0, sizeof(md));
+    if (vid_len <= ICP_VID_LEN && len <= ICP_CONTEXT_COOKIE_MAX
+        && icp_context_hmac(key, key_len))
+    {
+        c = icp_hmac_inner;
+        SHA256_Update(&c, "icp1|", 5);
+        SHA256_Update(&c, vid, vid_len);
+        SHA256_Update(&c, "|", 1);
+        SHA256_Update(&c, payload, len);
+        SHA256_Final(md, &c);
 
-    if (vid_len <= ICP_VID_LEN && len <= ICP_CONTEXT_COOKIE_MAX) {
-        memcpy(msg, "icp1|", 5);
-        memcpy(msg + 5, vid, vid_len);
-        msg[5 + vid_len] = '|';
-        memcpy(msg + 5 + vid_len + 1, payload, len);
-        n = 5 + vid_len + 1 + len;
+        c = icp_hmac_outer;
+        SHA256_Update(&c, md, sizeof(md));
+        SHA256_Final(md, &c);
 
-        mac = icp_context_hmac(key, key_len);
-
-        if (mac == NULL || !EVP_MAC_update(mac, msg, n)
-            || !EVP_MAC_final(mac, md, &md_len, sizeof(md)))
-        {
-            /* a MAC nobody can match: the cookie is then never trusted */
-            RAND_bytes(md, ICP_MAC_BYTES);
-        }
+        OPENSSL_cleanse(&c, sizeof(SHA256_CTX));
 
     } else {
+        /* a MAC nobody can match: the cookie is then never trusted */
         RAND_bytes(md, ICP_MAC_BYTES);
     }
 

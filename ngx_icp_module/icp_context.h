@@ -65,10 +65,16 @@ const icp_assignment_t *icp_context_find(const icp_context_t *ctx,
 void icp_context_assign(icp_context_t *ctx, const char *experiment,
     size_t elen, const char *variant, size_t vlen);
 
-/* A fresh visitor id: 128 bits from OpenSSL's CSPRNG; 0 on failure. */
+/*
+ * n bytes (at most 4096) from OpenSSL's CSPRNG, drawn in bulk; 0 on
+ * failure.
+ */
+int icp_random_bytes(unsigned char *out, size_t n);
+
+/* A fresh visitor id: 128 bits from icp_random_bytes; 0 on failure. */
 int icp_vid_generate(char out[ICP_VID_LEN]);
 
-/* Frees the keyed HMAC state kept between calls (at process exit). */
+/* Clears the keyed HMAC state kept between calls (at process exit). */
 void icp_context_release(void);
 int icp_vid_valid(const char *vid, size_t len);
 

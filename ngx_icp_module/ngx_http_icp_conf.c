@@ -14,6 +14,9 @@ static ngx_int_t ngx_http_icp_field_add(ngx_array_t *fields,
 static void ngx_http_icp_rules_diag(void *data, lfr_severity_t severity,
     const char *file, unsigned line, unsigned col, const char *msg);
 static void ngx_http_icp_rules_cleanup(void *data);
+static char *ngx_http_icp_cookie_attrs(ngx_conf_t *cf,
+    ngx_http_icp_loc_conf_t *lcf, time_t max_age, ngx_str_t *domain,
+    ngx_str_t *path, ngx_str_t *samesite, ngx_uint_t secure);
 
 
 char *
@@ -205,8 +208,9 @@ ngx_http_icp_cookie_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     ngx_http_icp_loc_conf_t  *lcf = conf;
 
     u_char      *p;
-    ngx_str_t   *value, s;
-    ngx_uint_t   i;
+    time_t       max_age;
+    ngx_str_t   *value, s, domain, path, samesite;
+    ngx_uint_t   i, secure;
 
     if (lcf->cookie_name.data) {
         return "is duplicate";
@@ -234,10 +238,11 @@ ngx_http_icp_cookie_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 
     ngx_sprintf(lcf->context_cookie_name.data, "%V_ctx", &value[1]);
 
-    lcf->cookie_max_age = 365 * 24 * 60 * 60;
-    ngx_str_set(&lcf->cookie_path, "/");
-    ngx_str_set(&lcf->cookie_samesite, "Lax");
-    lcf->cookie_secure = 0;
+    max_age = NGX_HTTP_ICP_COOKIE_MAX_AGE;
+    ngx_str_null(&domain);
+    ngx_str_set(&path, "/");
+    ngx_str_set(&samesite, "Lax");
+    secure = 0;
 
     for (i = 2; i < cf->args->nelts; i++) {
 
@@ -245,21 +250,20 @@ ngx_http_icp_cookie_directive(ngx_conf_t *cf, ngx_command_t *cmd,
             s.data = value[i].data + 8;
             s.len = value[i].len - 8;
 
-            lcf->cookie_max_age = ngx_parse_time(&s, 1);
-            if (lcf->cookie_max_age == (time_t) NGX_ERROR) {
+            max_age = ngx_parse_time(&s, 1);
+            if (max_age == (time_t) NGX_ERROR) {
                 goto invalid;
             }
 
         } else if (ngx_strncmp(value[i].data, "domain=", 7) == 0) {
-            lcf->cookie_domain.data = value[i].data + 7;
-            lcf->cookie_domain.len = value[i].len - 7;
+            domain.data = value[i].data + 7;
+            domain.len = value[i].len - 7;
 
         } else if (ngx_strncmp(value[i].data, "path=", 5) == 0) {
-            lcf->cookie_path.data = value[i].data + 5;
-            lcf->cookie_path.len = value[i].len - 5;
+            path.data = value[i].data + 5;
+            path.len = value[i].len - 5;
 
-            if (lcf->cookie_path.len == 0 || lcf->cookie_path.data[0] != '/')
-            {
+            if (path.len == 0 || path.data[0] != '/') {
                 goto invalid;
             }
 
@@ -269,18 +273,18 @@ ngx_http_icp_cookie_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 
             if (s.len == 3 && ngx_strncasecmp(s.data, (u_char *) "Lax", 3) == 0)
             {
-                ngx_str_set(&lcf->cookie_samesite, "Lax");
+                ngx_str_set(&samesite, "Lax");
 
             } else if (s.len == 6
                        && ngx_strncasecmp(s.data, (u_char *) "Strict", 6) == 0)
             {
-                ngx_str_set(&lcf->cookie_samesite, "Strict");
+                ngx_str_set(&samesite, "Strict");
 
             } else if (s.len == 4
                        && ngx_strncasecmp(s.data, (u_char *) "None", 4) == 0)
             {
-                ngx_str_set(&lcf->cookie_samesite, "None");
-                lcf->cookie_secure = 1;
+                ngx_str_set(&samesite, "None");
+                secure = 1;
 
             } else {
                 goto invalid;
@@ -289,7 +293,7 @@ ngx_http_icp_cookie_directive(ngx_conf_t *cf, ngx_command_t *cmd,
         } else if (value[i].len == 6
                    && ngx_strncmp(value[i].data, "secure", 6) == 0)
         {
-            lcf->cookie_secure = 1;
+            secure = 1;
 
         } else {
             goto invalid;
@@ -302,7 +306,8 @@ ngx_http_icp_cookie_directive(ngx_conf_t *cf, ngx_command_t *cmd,
         }
     }
 
-    return NGX_CONF_OK;
+    return ngx_http_icp_cookie_attrs(cf, lcf, max_age, &domain, &path,
+                                     &samesite, secure);
 
 invalid:
 
@@ -312,6 +317,64 @@ invalid:
                        "or secure", &value[i]);
 
     return NGX_CONF_ERROR;
+}
+
+
+/* Without icp_cookie: icp_vid, a year, Path=/, SameSite=Lax. */
+
+char *
+ngx_http_icp_cookie_default(ngx_conf_t *cf, ngx_http_icp_loc_conf_t *lcf)
+{
+    ngx_str_t  domain = ngx_null_string;
+    ngx_str_t  path = ngx_string("/");
+    ngx_str_t  samesite = ngx_string("Lax");
+
+    ngx_str_set(&lcf->cookie_name, "icp_vid");
+    ngx_str_set(&lcf->context_cookie_name, "icp_vid_ctx");
+
+    return ngx_http_icp_cookie_attrs(cf, lcf, NGX_HTTP_ICP_COOKIE_MAX_AGE,
+                                     &domain, &path, &samesite, 0);
+}
+
+
+/*
+ * The attributes every Set-Cookie of the location ends with, written once
+ * here rather than formatted for each response.
+ */
+
+static char *
+ngx_http_icp_cookie_attrs(ngx_conf_t *cf, ngx_http_icp_loc_conf_t *lcf,
+    time_t max_age, ngx_str_t *domain, ngx_str_t *path, ngx_str_t *samesite,
+    ngx_uint_t secure)
+{
+    u_char  *p;
+
+    p = ngx_pnalloc(cf->pool, sizeof("; Max-Age=") - 1 + NGX_TIME_T_LEN
+                              + sizeof("; Path=") - 1 + path->len
+                              + sizeof("; Domain=") - 1 + domain->len
+                              + sizeof("; SameSite=") - 1 + samesite->len
+                              + sizeof("; HttpOnly; Secure") - 1);
+    if (p == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    lcf->cookie_attrs.data = p;
+
+    p = ngx_sprintf(p, "; Max-Age=%T; Path=%V", max_age, path);
+
+    if (domain->len) {
+        p = ngx_sprintf(p, "; Domain=%V", domain);
+    }
+
+    p = ngx_sprintf(p, "; SameSite=%V; HttpOnly", samesite);
+
+    if (secure) {
+        p = ngx_cpymem(p, "; Secure", sizeof("; Secure") - 1);
+    }
+
+    lcf->cookie_attrs.len = p - lcf->cookie_attrs.data;
+
+    return NGX_CONF_OK;
 }
 
 

@@ -241,9 +241,7 @@ ngx_http_icp_create_loc_conf(ngx_conf_t *cf)
      *
      *     lcf->rules = NULL;
      *     lcf->cookie_name = { 0, NULL };
-     *     lcf->cookie_domain = { 0, NULL };
-     *     lcf->cookie_path = { 0, NULL };
-     *     lcf->cookie_samesite = { 0, NULL };
+     *     lcf->cookie_attrs = { 0, NULL };
      *     lcf->preview_key = { 0, NULL };
      *     lcf->convert_goal = { 0, NULL };
      *     lcf->status = 0;
@@ -251,8 +249,6 @@ ngx_http_icp_create_loc_conf(ngx_conf_t *cf)
 
     lcf->enable = NGX_CONF_UNSET;
     lcf->route = NGX_CONF_UNSET_UINT;
-    lcf->cookie_max_age = NGX_CONF_UNSET;
-    lcf->cookie_secure = NGX_CONF_UNSET;
     lcf->consent_index = NGX_CONF_UNSET;
     lcf->gpc = NGX_CONF_UNSET;
     lcf->bots = NGX_CONF_UNSET;
@@ -281,20 +277,13 @@ ngx_http_icp_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     if (conf->cookie_name.data == NULL) {
         conf->cookie_name = prev->cookie_name;
         conf->context_cookie_name = prev->context_cookie_name;
-        conf->cookie_max_age = prev->cookie_max_age;
-        conf->cookie_domain = prev->cookie_domain;
-        conf->cookie_path = prev->cookie_path;
-        conf->cookie_samesite = prev->cookie_samesite;
-        conf->cookie_secure = prev->cookie_secure;
+        conf->cookie_attrs = prev->cookie_attrs;
     }
 
     if (conf->cookie_name.data == NULL) {
-        ngx_str_set(&conf->cookie_name, "icp_vid");
-        ngx_str_set(&conf->context_cookie_name, "icp_vid_ctx");
-        conf->cookie_max_age = 365 * 24 * 60 * 60;
-        ngx_str_set(&conf->cookie_path, "/");
-        ngx_str_set(&conf->cookie_samesite, "Lax");
-        conf->cookie_secure = 0;
+        if (ngx_http_icp_cookie_default(cf, conf) != NGX_CONF_OK) {
+            return NGX_CONF_ERROR;
+        }
     }
 
     ngx_conf_merge_value(conf->consent_index, prev->consent_index,

@@ -19,6 +19,8 @@
 #include "icp_context.h"
 
 
+#define NGX_HTTP_ICP_COOKIE_MAX_AGE   (365 * 24 * 60 * 60)
+
 #define NGX_HTTP_ICP_ROUTE_INTERNAL   0
 #define NGX_HTTP_ICP_ROUTE_REDIRECT   1
 #define NGX_HTTP_ICP_ROUTE_OFF        2
@@ -62,11 +64,7 @@ typedef struct {
 
     ngx_str_t                   cookie_name;
     ngx_str_t                   context_cookie_name;
-    time_t                      cookie_max_age;
-    ngx_str_t                   cookie_domain;
-    ngx_str_t                   cookie_path;
-    ngx_str_t                   cookie_samesite;
-    ngx_flag_t                  cookie_secure;
+    ngx_str_t                   cookie_attrs; /* "; Max-Age=...", built once */
 
     ngx_int_t                   consent_index;
     ngx_flag_t                  gpc;
@@ -144,6 +142,8 @@ extern ngx_str_t     ngx_http_icp_cache_names[];
 /* conf */
 char *ngx_http_icp_rules_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+char *ngx_http_icp_cookie_default(ngx_conf_t *cf,
+    ngx_http_icp_loc_conf_t *lcf);
 char *ngx_http_icp_cookie_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_icp_consent_directive(ngx_conf_t *cf, ngx_command_t *cmd,

@@ -179,17 +179,9 @@ ngx_http_icp_add_cookie(ngx_http_request_t *r, ngx_http_icp_loc_conf_t *lcf,
     ngx_str_t *name, u_char *value, size_t len)
 {
     u_char           *p;
-    size_t            size;
     ngx_table_elt_t  *h;
 
-    size = name->len + 1 + len
-           + sizeof("; Max-Age=") - 1 + NGX_TIME_T_LEN
-           + sizeof("; Path=") - 1 + lcf->cookie_path.len
-           + sizeof("; Domain=") - 1 + lcf->cookie_domain.len
-           + sizeof("; SameSite=") - 1 + lcf->cookie_samesite.len
-           + sizeof("; HttpOnly; Secure") - 1;
-
-    p = ngx_pnalloc(r->pool, size);
+    p = ngx_pnalloc(r->pool, name->len + 1 + len + lcf->cookie_attrs.len);
     if (p == NULL) {
         return NGX_ERROR;
     }
@@ -201,18 +193,10 @@ ngx_http_icp_add_cookie(ngx_http_request_t *r, ngx_http_icp_loc_conf_t *lcf,
 
     h->value.data = p;
 
-    p = ngx_sprintf(p, "%V=%*s; Max-Age=%T; Path=%V", name, len, value,
-                    lcf->cookie_max_age, &lcf->cookie_path);
-
-    if (lcf->cookie_domain.len) {
-        p = ngx_sprintf(p, "; Domain=%V", &lcf->cookie_domain);
-    }
-
-    p = ngx_sprintf(p, "; SameSite=%V; HttpOnly", &lcf->cookie_samesite);
-
-    if (lcf->cookie_secure) {
-        p = ngx_cpymem(p, "; Secure", sizeof("; Secure") - 1);
-    }
+    p = ngx_cpymem(p, name->data, name->len);
+    *p++ = '=';
+    p = ngx_cpymem(p, value, len);
+    p = ngx_cpymem(p, lcf->cookie_attrs.data, lcf->cookie_attrs.len);
 
     h->value.len = p - h->value.data;
 
@@ -365,27 +349,39 @@ ngx_http_icp_add_header(ngx_http_request_t *r, char *name)
 }
 
 
-/* $icp_reason and the debug header share one explanation, built once. */
+/*
+ * $icp_reason, the debug header and the log record share one explanation,
+ * built once.  lfr_explain tests the conditions again, so it is written
+ * into a buffer big enough for nearly every reason, and only a longer one
+ * costs a second call.
+ */
 
 ngx_str_t *
 ngx_http_icp_reason(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx)
 {
     size_t   len;
     u_char  *p;
+    char     buf[512];
 
     if (ctx->reason.data || !ctx->classified) {
         return &ctx->reason;
     }
 
-    len = lfr_explain(ctx->rules->rules, ctx->inputs, &ctx->result, NULL, 0);
+    len = lfr_explain(ctx->rules->rules, ctx->inputs, &ctx->result, buf,
+                      sizeof(buf));
 
     p = ngx_pnalloc(r->pool, len + 1);
     if (p == NULL) {
         return &ctx->reason;
     }
 
-    lfr_explain(ctx->rules->rules, ctx->inputs, &ctx->result, (char *) p,
-                len + 1);
+    if (len < sizeof(buf)) {
+        ngx_memcpy(p, buf, len + 1);
+
+    } else {
+        lfr_explain(ctx->rules->rules, ctx->inputs, &ctx->result, (char *) p,
+                    len + 1);
+    }
 
     ctx->reason.data = p;
     ctx->reason.len = len;

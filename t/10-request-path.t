@@ -6,6 +6,7 @@ use strict;
 use warnings;
 use lib 't/lib';
 use Test::More;
+use HTTP::Tiny;
 use IcpTest;
 
 my $t = IcpTest->new;
@@ -93,6 +94,19 @@ server {
     location /lp/ {
     }
 }
+server {
+    listen %%PORT%%;
+    server_name localhost;
+    root %%ROOT%%;
+    icp_rules %%RULES%%/site.rules;
+    icp_cookie v max_age=1d domain=example.com path=/lp samesite=None;
+
+    location = /named {
+        icp on;
+    }
+    location /lp/ {
+    }
+}
 EOF
 
 $t->start($server);
@@ -166,6 +180,17 @@ my ($vid_cookie) = grep { /^icp_vid=/ } cookies($r);
 like($vid_cookie, qr/^icp_vid=[A-Za-z0-9_-]{22}; Max-Age=31536000; Path=\/; SameSite=Lax; HttpOnly$/,
      'visitor cookie: 128-bit base64url id and its attributes');
 ok(length($jar{icp_vid_ctx}) < 400, 'context cookie stays small');
+
+{
+    (my $url = $t->url('/named?utm_source=linkedin')) =~ s/127\.0\.0\.1/localhost/;
+    my @c = cookies(HTTP::Tiny->new->get($url, { headers => \%mid }));
+    my $attrs = '; Max-Age=86400; Path=/lp; Domain=example.com; '
+              . 'SameSite=None; HttpOnly; Secure';
+    is(scalar(grep { /^v=[A-Za-z0-9_-]{22}\Q$attrs\E$/ } @c), 1,
+       'icp_cookie: its name and every attribute on the visitor cookie');
+    is(scalar(grep { /^v_ctx=[^;]+\Q$attrs\E$/ } @c), 1,
+       'icp_cookie: the context cookie named after it, same attributes');
+}
 
 my @seen = map { variant_of(browse(\%jar, '/?utm_source=linkedin', %mid)) }
            1 .. 20;

@@ -30,16 +30,25 @@ $t->write_file('html/thanks.html', "thanks\n");
 
 my $server = <<'EOF';
 icp_secret log-secret;
+log_format ids '$request_id';
 server {
     listen %%PORT%%;
     root %%ROOT%%;
     icp_rules %%RULES%%/site.rules;
     icp_preview_key pk;
     access_log %%TMP%%/logs/icp.log icp if=$icp_logged;
+    access_log %%TMP%%/logs/ids.log ids if=$icp_logged;
 
     location = / {
         icp on;
         icp_bots on;
+    }
+
+    location = /h {
+        icp on;
+        icp_route off;
+        add_header X-Request-ID $request_id;
+        try_files $icp_variant_uri =404;
     }
     location = /c {
         icp on;
@@ -116,7 +125,7 @@ is_deeply($rec->{utm}, { source => 'linkedin', medium => 'paid',
                          campaign => 'q4', term => '', content => '' },
           'utm object');
 like($rec->{ts}, qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/, 'ts');
-like($rec->{req}, qr/^[0-9a-f]{32}$/, 'req is $request_id');
+like($rec->{req}, qr/^[0-9a-f]{32}$/, 'req: 32 hex digits');
 is($rec->{cache}, 'BYPASS', 'cache: no icp_redis here');
 ok(!$rec->{bot} && !$rec->{preview}, 'not a bot, not a preview');
 my $var = $rec->{var};
@@ -126,6 +135,27 @@ browse(\%jar, '/', 'X-Forwarded-For' => '192.0.2.44');
 ok(!$rec->{new}, 'second exposure: not new');
 is($rec->{var}, $var, 'same variant');
 is($rec->{utm}{source}, 'linkedin', 'utm kept from the cookie');
+
+# "req" is $request_id: the one a response header used before the log
+# phase (/h), or one the module drew, which an access log asking after the
+# record sees too (/)
+{
+    my $r = browse(\%jar, '/h', 'X-Forwarded-For' => '192.0.2.44');
+    my @reqs = ((records())[0]{req});
+    is($reqs[0], $r->{headers}{'x-request-id'},
+       'req is the $request_id of the response header');
+    for (1 .. 3) {
+        $r = browse(\%jar, '/', 'X-Forwarded-For' => '192.0.2.44');
+        ok(!$r->{headers}{'x-request-id'}, 'no header asked for the id');
+        push @reqs, (records())[0]{req};
+    }
+    open my $fh, '<', $t->tmp . '/logs/ids.log' or die $!;
+    chomp(my @ids = <$fh>);
+    is_deeply([@ids[-4 .. -1]], \@reqs,
+              'req is the $request_id of the access log, request by request');
+    my %seen = map { $_ => 1 } @reqs;
+    is(scalar keys %seen, 4, 'every request its own id');
+}
 
 # conversions
 browse(\%jar, '/thank-you');

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
+#include <openssl/hmac.h>
 
 #include "icp_context.h"
 
@@ -214,6 +215,75 @@ test_base64url(void **state)
 }
 
 
+/*
+ * The MAC is HMAC-SHA256 as RFC 2104 defines it, whatever the key length
+ * (keys over a block are hashed first): checked against OpenSSL's
+ * one-shot HMAC(), which shares none of the precomputed pad states.
+ */
+
+static void
+test_mac_is_hmac_sha256(void **state)
+{
+    char           cookie[ICP_CONTEXT_COOKIE_MAX], msg[2048], want[32];
+    size_t         len, plen, n, k;
+    unsigned char  key[200], md[32];
+    unsigned int   md_len;
+    icp_context_t  in;
+    static const size_t  lens[] = { 0, 1, 6, 32, 63, 64, 65, 200, 6 };
+
+    (void) state;
+
+    sample(&in);
+
+    for (k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+        memset(key, 'a' + (int) k, sizeof(key));
+
+        len = icp_context_encode(&in, VID, 22, key, lens[k], cookie,
+                                 sizeof(cookie));
+        assert_true(len > 23);
+
+        plen = len - 23;
+        assert_int_equal(cookie[plen], '.');
+
+        n = (size_t) snprintf(msg, sizeof(msg), "icp1|%s|%.*s", VID,
+                              (int) plen, cookie);
+
+        assert_non_null(HMAC(EVP_sha256(), key, (int) lens[k],
+                             (const unsigned char *) msg, n, md, &md_len));
+        assert_int_equal(icp_base64url_encode(want, md, 16), 22);
+        assert_memory_equal(cookie + plen + 1, want, 22);
+    }
+}
+
+
+static void
+test_random_bytes(void **state)
+{
+    size_t         i, ones;
+    unsigned char  a[4096], b[16];
+
+    (void) state;
+
+    assert_false(icp_random_bytes(a, sizeof(a) + 1));
+
+    /* more than the pool holds in all, across refills */
+    for (i = 0; i < 300; i++) {
+        assert_true(icp_random_bytes(b, sizeof(b)));
+    }
+
+    assert_true(icp_random_bytes(a, sizeof(a)));
+
+    ones = 0;
+
+    for (i = 0; i < sizeof(a); i++) {
+        ones += (size_t) __builtin_popcount(a[i]);
+    }
+
+    /* 32,768 fair bits: 16,384 ones, sd 90; 10 sd either way */
+    assert_in_range(ones, 16384 - 900, 16384 + 900);
+}
+
+
 int
 main(void)
 {
@@ -224,6 +294,8 @@ main(void)
         cmocka_unit_test(test_assignments_capped),
         cmocka_unit_test(test_visitor_id),
         cmocka_unit_test(test_base64url),
+        cmocka_unit_test(test_mac_is_hmac_sha256),
+        cmocka_unit_test(test_random_bytes),
     };
 
     return cmocka_run_group_tests_name("context", tests, NULL, NULL);
