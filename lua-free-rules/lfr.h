@@ -111,6 +111,8 @@ typedef struct {
     int          segment;   /* ICP index, LFR_NONE or LFR_EXCLUDED */
     int          exclude;   /* matching exclude block, or -1 */
     int          score;     /* 0..100, see the README for none/excluded */
+    int          near;      /* segment none: the first ICP with that best
+                               score (for the reason), or LFR_NONE */
     int          persona;   /* persona index or LFR_NONE */
     int          route;     /* route index, or LFR_NONE: no route matched */
 } lfr_result_t;
@@ -121,7 +123,8 @@ void lfr_classify(const lfr_rules_t *rules, const lfr_str_t *inputs,
 
 /*
  * The reason: which conditions held or failed, short, one line, for
- * $icp_reason and the debug header.  snprintf semantics.
+ * $icp_reason and the debug header; result is lfr_classify's for the same
+ * inputs.  snprintf semantics.
  */
 size_t lfr_explain(const lfr_rules_t *rules, const lfr_str_t *inputs,
     const lfr_result_t *result, char *buf, size_t size);

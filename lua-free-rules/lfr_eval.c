@@ -469,6 +469,7 @@ lfr_classify(const lfr_rules_t *rules, const lfr_str_t *inputs,
     result->segment = LFR_NONE;
     result->exclude = -1;
     result->score = 0;
+    result->near = rules->nicps ? 0 : LFR_NONE;
     result->persona = LFR_NONE;
     result->route = LFR_NONE;
 
@@ -493,6 +494,7 @@ lfr_classify(const lfr_rules_t *rules, const lfr_str_t *inputs,
 
         } else if (score > best) {
             best = score;
+            result->near = (int) i;
         }
     }
 
@@ -581,21 +583,10 @@ lfr_put_block(lfr_out_t *out, const lfr_rules_t *rules, const lfr_block_t *b,
 }
 
 
-static int
-lfr_score(const lfr_rules_t *rules, const lfr_block_t *b,
-    const lfr_str_t *inputs)
-{
-    return (int) (100 * (uint64_t) lfr_earned(rules, b, inputs, -1)
-                  / b->total);
-}
-
-
 size_t
 lfr_explain(const lfr_rules_t *rules, const lfr_str_t *inputs,
     const lfr_result_t *result, char *buf, size_t size)
 {
-    size_t              i;
-    int                 score, best;
     lfr_out_t           out;
     const lfr_block_t  *b;
 
@@ -627,24 +618,13 @@ lfr_explain(const lfr_rules_t *rules, const lfr_str_t *inputs,
     } else {
         lfr_put(&out, "icp none");
 
-        /* the near miss: the first ICP with the best score */
-        b = NULL;
-        best = -1;
-
-        for (i = 0; i < rules->nicps; i++) {
-            score = lfr_score(rules, &rules->icps[i], inputs);
-
-            if (score > best) {
-                best = score;
-                b = &rules->icps[i];
-            }
-        }
-
-        if (b) {
+        /* the near miss, found by lfr_classify */
+        if (result->near >= 0 && (size_t) result->near < rules->nicps) {
+            b = &rules->icps[result->near];
             lfr_put(&out, ", best ");
             lfr_put(&out, b->name);
             lfr_put(&out, " ");
-            lfr_put_int(&out, best);
+            lfr_put_int(&out, result->score);
             lfr_put(&out, "%");
             lfr_put_block(&out, rules, b, inputs);
         }

@@ -24,16 +24,19 @@ static void ngx_http_icp_json_string(ngx_http_icp_json_t *j, const u_char *s,
     size_t len);
 static void ngx_http_icp_json_key(ngx_http_icp_json_t *j, const u_char *key,
     size_t len);
+static void ngx_http_icp_json_name(ngx_http_icp_json_t *j, const char *key);
 static void ngx_http_icp_json_str(ngx_http_icp_json_t *j, const char *key,
     const u_char *s, size_t len);
 static void ngx_http_icp_json_cstr(ngx_http_icp_json_t *j, const char *key,
     const char *s);
 static void ngx_http_icp_json_int(ngx_http_icp_json_t *j, const char *key,
     ngx_int_t n);
+static void ngx_http_icp_json_raw_int(ngx_http_icp_json_t *j, ngx_int_t n);
 static void ngx_http_icp_json_bool(ngx_http_icp_json_t *j, const char *key,
     ngx_uint_t value);
 static ngx_http_variable_value_t *ngx_http_icp_request_id(
     ngx_http_request_t *r, ngx_int_t index);
+static u_char *ngx_http_icp_log_time(u_char *buf);
 static void ngx_http_icp_log_common(ngx_http_request_t *r,
     ngx_http_icp_ctx_t *ctx, ngx_http_icp_json_t *j, const char *type);
 static void ngx_http_icp_log_exposure(ngx_http_request_t *r,
@@ -137,28 +140,56 @@ ngx_http_icp_log_common(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
     ngx_http_icp_json_t *j, const char *type)
 {
     u_char                      ts[sizeof("2026-11-23T10:11:12.345Z")];
-    ngx_tm_t                    tm;
-    ngx_time_t                 *tp;
     ngx_http_variable_value_t  *id;
     ngx_http_icp_main_conf_t   *mcf;
-
-    tp = ngx_timeofday();
-    ngx_gmtime(tp->sec, &tm);
-
-    ngx_sprintf(ts, "%4d-%02d-%02dT%02d:%02d:%02d.%03MZ",
-                tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
-                tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec, tp->msec);
 
     mcf = ngx_http_get_module_main_conf(r, ngx_http_icp_module);
     id = ngx_http_icp_request_id(r, mcf->request_id_index);
 
     ngx_http_icp_json_raw(j, "{", 1);
-    ngx_http_icp_json_str(j, "ts", ts, sizeof(ts) - 1);
+    ngx_http_icp_json_str(j, "ts", ts, ngx_http_icp_log_time(ts) - ts);
     ngx_http_icp_json_cstr(j, "type", type);
     ngx_http_icp_json_str(j, "req", id && !id->not_found ? id->data : NULL,
                           id && !id->not_found ? id->len : 0);
     ngx_http_icp_json_str(j, "vid", ctx->vid.data, ctx->vid.len);
     ngx_http_icp_json_str(j, "ip", ctx->addr.data, ctx->addr.len);
+}
+
+
+/*
+ * UTC with milliseconds.  The date and time to the second are formatted
+ * once a second: ngx_gmtime and ngx_sprintf for every record cost more
+ * than the rest of its head.
+ */
+
+static u_char *
+ngx_http_icp_log_time(u_char *buf)
+{
+    ngx_tm_t           tm;
+    ngx_uint_t         ms;
+    ngx_time_t        *tp;
+    static time_t      sec = -1;
+    static u_char      second[sizeof("2026-11-23T10:11:12.") - 1];
+
+    tp = ngx_timeofday();
+
+    if (tp->sec != sec) {
+        ngx_gmtime(tp->sec, &tm);
+        ngx_sprintf(second, "%4d-%02d-%02dT%02d:%02d:%02d.",
+                    tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
+                    tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec);
+        sec = tp->sec;
+    }
+
+    ms = tp->msec;
+
+    buf = ngx_cpymem(buf, second, sizeof(second));
+    *buf++ = (u_char) ('0' + ms / 100);
+    *buf++ = (u_char) ('0' + ms / 10 % 10);
+    *buf++ = (u_char) ('0' + ms % 10);
+    *buf++ = 'Z';
+
+    return buf;
 }
 
 
@@ -240,15 +271,15 @@ ngx_http_icp_log_exposure(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
                                      && (mcf->secret.len || ctx->new_visitor));
 
     if (exp) {
-        ngx_http_icp_json_key(j, (u_char *) "weights", 7);
+        ngx_http_icp_json_name(j, "weights");
         ngx_http_icp_json_raw(j, "{", 1);
 
         n = lfr_route_nvariants(rules, route);
 
         for (v = 0; v < n; v++) {
             name = lfr_variant_name(rules, route, v);
-            ngx_http_icp_json_int(j, name,
-                                  lfr_variant_weight(rules, route, v));
+            ngx_http_icp_json_key(j, (const u_char *) name, ngx_strlen(name));
+            ngx_http_icp_json_raw_int(j, lfr_variant_weight(rules, route, v));
         }
 
         ngx_http_icp_json_raw(j, "}", 1);
@@ -260,7 +291,7 @@ ngx_http_icp_log_exposure(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
 
     utm = &ctx->context.utm;
 
-    ngx_http_icp_json_key(j, (u_char *) "utm", 3);
+    ngx_http_icp_json_name(j, "utm");
     ngx_http_icp_json_raw(j, "{", 1);
 
     for (i = 0; i <= ICP_UTM_CONTENT; i++) {
@@ -270,7 +301,7 @@ ngx_http_icp_log_exposure(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
 
     ngx_http_icp_json_raw(j, "}", 1);
 
-    ngx_http_icp_json_key(j, (u_char *) "firmo", 5);
+    ngx_http_icp_json_name(j, "firmo");
     ngx_http_icp_json_raw(j, "{", 1);
 
     f = ctx->firmo.firmo;
@@ -414,7 +445,10 @@ ngx_http_icp_json_string(ngx_http_icp_json_t *j, const u_char *s,
 }
 
 
-/* A key, after a comma unless it opens its object. */
+/*
+ * A key from the rules or the configuration, after a comma unless it
+ * opens its object.
+ */
 
 static void
 ngx_http_icp_json_key(ngx_http_icp_json_t *j, const u_char *key, size_t len)
@@ -428,11 +462,35 @@ ngx_http_icp_json_key(ngx_http_icp_json_t *j, const u_char *key, size_t len)
 }
 
 
+/* A key this file spells: nothing in it to escape. */
+
+static void
+ngx_http_icp_json_name(ngx_http_icp_json_t *j, const char *key)
+{
+    size_t  len;
+
+    len = ngx_strlen(key);
+
+    if (ngx_http_icp_json_reserve(j, len + 4) != NGX_OK) {
+        return;
+    }
+
+    if (j->pos > j->start && j->pos[-1] != '{' && j->pos[-1] != '[') {
+        *j->pos++ = ',';
+    }
+
+    *j->pos++ = '"';
+    j->pos = ngx_cpymem(j->pos, key, len);
+    *j->pos++ = '"';
+    *j->pos++ = ':';
+}
+
+
 static void
 ngx_http_icp_json_str(ngx_http_icp_json_t *j, const char *key,
     const u_char *s, size_t len)
 {
-    ngx_http_icp_json_key(j, (const u_char *) key, ngx_strlen(key));
+    ngx_http_icp_json_name(j, key);
     ngx_http_icp_json_string(j, s, len);
 }
 
@@ -448,10 +506,32 @@ ngx_http_icp_json_cstr(ngx_http_icp_json_t *j, const char *key,
 static void
 ngx_http_icp_json_int(ngx_http_icp_json_t *j, const char *key, ngx_int_t n)
 {
-    u_char  buf[NGX_INT_T_LEN];
+    ngx_http_icp_json_name(j, key);
+    ngx_http_icp_json_raw_int(j, n);
+}
 
-    ngx_http_icp_json_key(j, (const u_char *) key, ngx_strlen(key));
-    ngx_http_icp_json_raw(j, (char *) buf, ngx_sprintf(buf, "%i", n) - buf);
+
+/* Scores and weights: small numbers, not worth ngx_sprintf's parsing. */
+
+static void
+ngx_http_icp_json_raw_int(ngx_http_icp_json_t *j, ngx_int_t n)
+{
+    u_char      buf[NGX_INT_T_LEN], *p;
+    ngx_uint_t  u;
+
+    p = buf + NGX_INT_T_LEN;
+    u = n < 0 ? - (ngx_uint_t) n : (ngx_uint_t) n;
+
+    do {
+        *--p = (u_char) ('0' + u % 10);
+        u /= 10;
+    } while (u);
+
+    if (n < 0) {
+        *--p = '-';
+    }
+
+    ngx_http_icp_json_raw(j, (char *) p, buf + NGX_INT_T_LEN - p);
 }
 
 
@@ -459,7 +539,7 @@ static void
 ngx_http_icp_json_bool(ngx_http_icp_json_t *j, const char *key,
     ngx_uint_t value)
 {
-    ngx_http_icp_json_key(j, (const u_char *) key, ngx_strlen(key));
+    ngx_http_icp_json_name(j, key);
 
     if (value) {
         ngx_http_icp_json_raw(j, "true", 4);
