@@ -140,8 +140,8 @@ static ngx_int_t
 ngx_http_icp_set_cookies(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
     ngx_http_icp_loc_conf_t *lcf)
 {
-    u_char                    *p;
     size_t                     len;
+    u_char                     buf[ICP_CONTEXT_COOKIE_MAX];
     ngx_http_icp_main_conf_t  *mcf;
 
     if (ctx->new_visitor
@@ -158,19 +158,17 @@ ngx_http_icp_set_cookies(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
         return NGX_OK;
     }
 
-    p = ngx_pnalloc(r->pool, ICP_CONTEXT_COOKIE_MAX);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
+    /* on the stack: the header gets a copy of the length it needs */
 
     len = icp_context_encode(&ctx->context, (char *) ctx->vid.data,
                              ctx->vid.len, mcf->secret.data, mcf->secret.len,
-                             (char *) p, ICP_CONTEXT_COOKIE_MAX);
+                             (char *) buf, sizeof(buf));
     if (len == 0) {
         return NGX_OK;
     }
 
-    return ngx_http_icp_add_cookie(r, lcf, &lcf->context_cookie_name, p, len);
+    return ngx_http_icp_add_cookie(r, lcf, &lcf->context_cookie_name, buf,
+                                   len);
 }
 
 
