@@ -173,5 +173,12 @@ size_t lfr_pick_variant(const lfr_rules_t *rules, int route,
  */
 size_t lfr_json_escape(char *dst, size_t size, const char *src, size_t len);
 
+/*
+ * The length of the longest prefix of src that a JSON string carries as it
+ * is: printable ASCII but '"' and '\\'.  When it is len, lfr_json_escape
+ * would copy src unchanged.
+ */
+size_t lfr_json_plain(const char *src, size_t len);
+
 
 #endif /* LFR_H */

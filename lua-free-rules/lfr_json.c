@@ -4,9 +4,19 @@
  * maximal ill-formed subpart, as the Unicode standard recommends.
  */
 
+#include <stdint.h>
 #include <string.h>
 
 #include "lfr_int.h"
+
+
+/*
+ * A word has a zero byte (as a whole, not which one): the classic test,
+ * here for eight bytes of a string at a time.
+ */
+#define LFR_ONES   0x0101010101010101ULL
+#define LFR_HIGHS  0x8080808080808080ULL
+#define lfr_has_zero(w)  (((w) - LFR_ONES) & ~(w) & LFR_HIGHS)
 
 
 /*
@@ -167,4 +177,42 @@ lfr_json_escape(char *dst, size_t size, const char *src, size_t len)
     }
 
     return need;
+}
+
+
+/*
+ * Most strings of a log record have nothing to escape, and the module
+ * copies them once this says so: eight bytes are tested at once (a byte
+ * of 0x80 or more, below 0x20, '"', '\\' or 0x7f stops the word), the
+ * rest one by one.
+ */
+size_t
+lfr_json_plain(const char *src, size_t len)
+{
+    size_t                i;
+    uint64_t              w;
+    const unsigned char  *s;
+
+    s = (const unsigned char *) src;
+
+    for (i = 0; i + 8 <= len; i += 8) {
+        memcpy(&w, s + i, 8);
+
+        if ((w & LFR_HIGHS)
+            | lfr_has_zero(w & ~(0x1fULL * LFR_ONES))
+            | lfr_has_zero(w ^ (0x22ULL * LFR_ONES))
+            | lfr_has_zero(w ^ (0x5cULL * LFR_ONES))
+            | lfr_has_zero(w ^ (0x7fULL * LFR_ONES)))
+        {
+            break;
+        }
+    }
+
+    while (i < len && s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"'
+           && s[i] != '\\')
+    {
+        i++;
+    }
+
+    return i;
 }

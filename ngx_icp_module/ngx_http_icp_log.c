@@ -404,7 +404,7 @@ ngx_http_icp_json_raw(ngx_http_icp_json_t *j, const char *s, size_t len)
 
 /*
  * Almost every string of a record is printable ASCII with nothing to
- * escape: one scan and a copy, instead of two passes of the escaper that
+ * escape: a scan and a copy, instead of two passes of the escaper that
  * cost half the record (bench/README.md).
  */
 
@@ -414,16 +414,7 @@ ngx_http_icp_json_string(ngx_http_icp_json_t *j, const u_char *s,
 {
     size_t  need, i;
 
-    /* bit set: printable ASCII but " and \ */
-    static const uint32_t  plain[] = {
-        0x00000000, 0xfffffffb, 0xefffffff, 0x7fffffff, 0, 0, 0, 0
-    };
-
-    for (i = 0; i < len; i++) {
-        if (!(plain[s[i] >> 5] & (1U << (s[i] & 0x1f)))) {
-            break;
-        }
-    }
+    i = lfr_json_plain((const char *) s, len);
 
     need = i == len ? len : lfr_json_escape(NULL, 0, (const char *) s, len);
 

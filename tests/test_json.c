@@ -186,6 +186,44 @@ test_every_byte(void **state)
 }
 
 
+/*
+ * lfr_json_plain stops at the first byte the escaper would change, for
+ * every byte value at every place of a word or of the tail, and a plain
+ * string comes out of lfr_json_escape as it went in.
+ */
+static void
+test_plain_prefix(void **state)
+{
+    char    buf[24], out[24];
+    size_t  len, pos, i, want;
+    int     plain;
+
+    (void) state;
+
+    for (len = 0; len <= sizeof(buf); len++) {
+        memset(buf, 'a', sizeof(buf));
+        assert_int_equal(lfr_json_plain(buf, len), len);
+        assert_int_equal(lfr_json_escape(out, sizeof(out), buf, len), len);
+        assert_memory_equal(out, buf, len);
+    }
+
+    for (pos = 0; pos < sizeof(buf); pos++) {
+        for (i = 0; i < 256; i++) {
+            memset(buf, 'a', sizeof(buf));
+            buf[pos] = (char) i;
+
+            plain = i >= 0x20 && i < 0x7f && i != '"' && i != '\\';
+            want = plain ? sizeof(buf) : pos;
+
+            assert_int_equal(lfr_json_plain(buf, sizeof(buf)), want);
+
+            /* a byte past the end is never looked at */
+            assert_int_equal(lfr_json_plain(buf, pos), pos);
+        }
+    }
+}
+
+
 int
 main(void)
 {
@@ -197,6 +235,7 @@ main(void)
         cmocka_unit_test(test_length_only),
         cmocka_unit_test(test_truncation),
         cmocka_unit_test(test_every_byte),
+        cmocka_unit_test(test_plain_prefix),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
