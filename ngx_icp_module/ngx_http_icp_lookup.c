@@ -52,9 +52,9 @@ struct ngx_http_icp_lookup_conf_s {
 };
 
 
-/* the pairs one key gave */
+/* the pairs one key gave, in the query's pool */
 typedef struct {
-    icp_firmo_pair_t             pairs[ICP_FIRMO_FIELDS_MAX];
+    icp_firmo_pair_t            *pairs;
     size_t                       n;
     ngx_uint_t                   found;
 } ngx_http_icp_record_t;
@@ -110,12 +110,14 @@ static ngx_int_t ngx_http_icp_cache_key(ngx_pool_t *pool,
 static ngx_http_icp_query_t *ngx_http_icp_query_start(
     ngx_http_icp_lookup_conf_t *lc, ngx_str_t *ck, ngx_str_t *keys);
 static ngx_uint_t ngx_http_icp_query_send(ngx_http_icp_query_t *q,
-    ngx_uint_t key);
+    ngx_uint_t key, ngx_str_t *name);
 static void ngx_http_icp_query_reply(redisAsyncContext *ac, void *r,
     void *data);
 static void ngx_http_icp_query_hop(ngx_http_icp_query_t *q);
 static void ngx_http_icp_query_timeout(ngx_event_t *ev);
 static void ngx_http_icp_query_finish(ngx_http_icp_query_t *q);
+static ngx_pool_t *ngx_http_icp_query_pool(void);
+static void ngx_http_icp_query_pool_free(ngx_pool_t *pool);
 static ngx_int_t ngx_http_icp_encode(ngx_http_icp_query_t *q,
     ngx_str_t *out);
 static ngx_int_t ngx_http_icp_decode(ngx_pool_t *pool, ngx_str_t *rec,
@@ -127,6 +129,19 @@ static ngx_int_t ngx_http_icp_fallback(ngx_http_request_t *r,
 static ngx_rbtree_t       ngx_http_icp_queries;
 static ngx_rbtree_node_t  ngx_http_icp_queries_sentinel;
 static ngx_uint_t         ngx_http_icp_lookup_exiting;
+
+
+/*
+ * Pools of finished queries, kept for the next ones: creating and
+ * destroying one cost a miss 1,000 instructions.  Enough for the queries
+ * an event loop iteration finishes and the next one starts under load;
+ * the rest are destroyed.
+ */
+
+#define NGX_HTTP_ICP_QUERY_POOLS  32
+
+static ngx_pool_t        *ngx_http_icp_query_pools[NGX_HTTP_ICP_QUERY_POOLS];
+static ngx_uint_t         ngx_http_icp_nquery_pools;
 
 
 static ngx_http_icp_lookup_conf_t *
@@ -522,7 +537,14 @@ void
 ngx_http_icp_lookup_exit_process(ngx_cycle_t *cycle)
 {
     ngx_http_icp_lookup_exiting = 1;
+
+    /* the queries still out finish now, their pools destroyed */
     ngx_http_icp_redis_exit();
+
+    while (ngx_http_icp_nquery_pools) {
+        ngx_destroy_pool(
+                ngx_http_icp_query_pools[--ngx_http_icp_nquery_pools]);
+    }
 }
 
 
@@ -773,24 +795,19 @@ ngx_http_icp_ip_keys(ngx_pool_t *pool, u_char *text, size_t len,
 }
 
 
-/* KIND ADDR, or KIND ADDR/BITS when bits are given */
+/*
+ * KIND ADDR, or KIND ADDR/BITS when bits are given.  Written digit by
+ * digit: glibc's inet_ntop formats IPv4 with sprintf (2,000
+ * instructions), ngx_inet_ntop and ngx_sprintf cost a key 1,100.
+ */
 
 static ngx_int_t
 ngx_http_icp_ip_key(ngx_pool_t *pool, const char *kind, int family,
     u_char *addr, ngx_uint_t bits, ngx_str_t *key)
 {
-    u_char  *p;
-    char     buf[NGX_INET6_ADDRSTRLEN + 1];
-
-    /* glibc's inet_ntop formats IPv4 with sprintf: 2,000 instructions */
-
-    if (family == AF_INET) {
-        buf[ngx_inet_ntop(AF_INET, addr, (u_char *) buf,
-                          NGX_INET_ADDRSTRLEN)] = '\0';
-
-    } else if (inet_ntop(family, addr, buf, sizeof(buf)) == NULL) {
-        return NGX_ERROR;
-    }
+    u_char      *p;
+    char         buf[NGX_INET6_ADDRSTRLEN + 1];
+    ngx_uint_t   i, n;
 
     p = ngx_pnalloc(pool, sizeof("net:") + sizeof(buf) + sizeof("/64"));
     if (p == NULL) {
@@ -798,11 +815,44 @@ ngx_http_icp_ip_key(ngx_pool_t *pool, const char *kind, int family,
     }
 
     key->data = p;
+    p = ngx_cpymem(p, kind, ngx_strlen(kind));
+
+    if (family == AF_INET) {
+        for (i = 0; i < 4; i++) {
+            n = addr[i];
+
+            if (n >= 100) {
+                *p++ = (u_char) ('0' + n / 100);
+            }
+
+            if (n >= 10) {
+                *p++ = (u_char) ('0' + n / 10 % 10);
+            }
+
+            *p++ = (u_char) ('0' + n % 10);
+            *p++ = '.';
+        }
+
+        p--;
+
+    } else {
+        if (inet_ntop(family, addr, buf, sizeof(buf)) == NULL) {
+            return NGX_ERROR;
+        }
+
+        p = ngx_cpymem(p, buf, ngx_strlen(buf));
+    }
+
+    /* at most 64 */
 
     if (bits) {
-        p = ngx_sprintf(p, "%s%s/%ui", kind, buf, bits);
-    } else {
-        p = ngx_sprintf(p, "%s%s", kind, buf);
+        *p++ = '/';
+
+        if (bits >= 10) {
+            *p++ = (u_char) ('0' + bits / 10);
+        }
+
+        *p++ = (u_char) ('0' + bits % 10);
     }
 
     key->len = p - key->data;
@@ -868,7 +918,13 @@ static ngx_int_t
 ngx_http_icp_cache_key(ngx_pool_t *pool, ngx_http_icp_lookup_conf_t *lc,
     ngx_str_t *keys, ngx_str_t *ck)
 {
-    u_char  *p;
+    u_char      *p;
+    ngx_str_t   *key;
+    ngx_uint_t   i;
+
+    static const ngx_uint_t  parts[] = {
+        NGX_HTTP_ICP_KEY_IP, NGX_HTTP_ICP_KEY_DOMAIN, NGX_HTTP_ICP_KEY_CONTACT
+    };
 
     ck->len = lc->fields_id.len + 3
               + keys[NGX_HTTP_ICP_KEY_IP].len
@@ -880,12 +936,18 @@ ngx_http_icp_cache_key(ngx_pool_t *pool, ngx_http_icp_lookup_conf_t *lc,
         return NGX_ERROR;
     }
 
-    p = ngx_sprintf(ck->data, "%V|%V|%V|%V", &lc->fields_id,
-                    &keys[NGX_HTTP_ICP_KEY_IP],
-                    &keys[NGX_HTTP_ICP_KEY_DOMAIN],
-                    &keys[NGX_HTTP_ICP_KEY_CONTACT]);
+    /* not ngx_sprintf: 400 instructions a request */
 
-    ck->len = p - ck->data;
+    p = ngx_cpymem(ck->data, lc->fields_id.data, lc->fields_id.len);
+
+    for (i = 0; i < 3; i++) {
+        key = &keys[parts[i]];
+        *p++ = '|';
+
+        if (key->len) {
+            p = ngx_cpymem(p, key->data, key->len);
+        }
+    }
 
     return NGX_OK;
 }
@@ -901,28 +963,19 @@ ngx_http_icp_query_start(ngx_http_icp_lookup_conf_t *lc, ngx_str_t *ck,
     ngx_pool_t            *pool;
     ngx_http_icp_query_t  *q;
 
-    pool = ngx_create_pool(4096, ngx_cycle->log);
+    /*
+     * The query, its keys, commands and the pairs of the replies fit the
+     * first block of the pool.
+     */
+
+    pool = ngx_http_icp_query_pool();
     if (pool == NULL) {
         return NULL;
     }
 
-    /*
-     * Not ngx_pcalloc: the pairs of the records, 7 KB, are only read up
-     * to what a reply wrote, and zeroing them cost a miss 8,000
-     * instructions.
-     */
-
-    q = ngx_palloc(pool, sizeof(ngx_http_icp_query_t));
+    q = ngx_pcalloc(pool, sizeof(ngx_http_icp_query_t));
     if (q == NULL) {
         goto failed;
-    }
-
-    ngx_memzero(q, offsetof(ngx_http_icp_query_t, recs));
-    q->failed = 0;
-
-    for (k = 0; k < NGX_HTTP_ICP_KEY_N; k++) {
-        q->recs[k].n = 0;
-        q->recs[k].found = 0;
     }
 
     q->pool = pool;
@@ -936,27 +989,17 @@ ngx_http_icp_query_start(ngx_http_icp_lookup_conf_t *lc, ngx_str_t *ck,
         goto failed;
     }
 
-    for (k = 0; k < NGX_HTTP_ICP_KEY_HOP; k++) {
-        if (keys[k].len == 0) {
-            continue;
-        }
-
-        q->keys[k].len = keys[k].len;
-        q->keys[k].data = ngx_pstrdup(pool, &keys[k]);
-        if (q->keys[k].data == NULL) {
-            goto failed;
-        }
-    }
-
     ngx_queue_init(&q->waiters);
 
     q->timer.handler = ngx_http_icp_query_timeout;
     q->timer.data = q;
     q->timer.log = q->log;
 
+    /* the keys, in the request's pool, are copied into the commands */
+
     for (k = 0; k < NGX_HTTP_ICP_KEY_HOP; k++) {
-        if (q->keys[k].len) {
-            q->pending += ngx_http_icp_query_send(q, k);
+        if (keys[k].len) {
+            q->pending += ngx_http_icp_query_send(q, k, &keys[k]);
         }
     }
 
@@ -971,41 +1014,41 @@ ngx_http_icp_query_start(ngx_http_icp_lookup_conf_t *lc, ngx_str_t *ck,
 
 failed:
 
-    ngx_destroy_pool(pool);
+    ngx_http_icp_query_pool_free(pool);
     return NULL;
 }
 
 
-/* 1: the command is out and its callback will come; 0: it is not */
+/*
+ * 1: the command is out and its callback will come; 0: it is not.
+ * q->keys[key] becomes name, kept inside the command, which lives in the
+ * query's pool.
+ */
 
 static ngx_uint_t
-ngx_http_icp_query_send(ngx_http_icp_query_t *q, ngx_uint_t key)
+ngx_http_icp_query_send(ngx_http_icp_query_t *q, ngx_uint_t key,
+    ngx_str_t *name)
 {
-    u_char      *p;
-    size_t       argvlen[2];
-    ngx_str_t   *prefix;
-    const char  *argv[2];
+    u_char     *cmd, *p;
+    ngx_str_t  *prefix;
 
     prefix = &q->rs->conf->prefix;
 
-    p = ngx_pnalloc(q->pool, prefix->len + q->keys[key].len);
-    if (p == NULL) {
+    cmd = ngx_pnalloc(q->pool,
+                      NGX_HTTP_ICP_REDIS_HGETALL_LEN(prefix->len + name->len));
+    if (cmd == NULL) {
         q->failed = 1;
         return 0;
     }
 
-    argv[0] = "HGETALL";
-    argvlen[0] = sizeof("HGETALL") - 1;
-    argv[1] = (char *) p;
-    argvlen[1] = ngx_cpymem(ngx_cpymem(p, prefix->data, prefix->len),
-                            q->keys[key].data, q->keys[key].len)
-                 - p;
+    q->keys[key] = *name;
+    p = ngx_http_icp_redis_hgetall(cmd, prefix, &q->keys[key]);
 
     q->slots[key].query = q;
     q->slots[key].key = key;
 
     if (ngx_http_icp_redis_send(q->rs, ngx_http_icp_query_reply,
-                                &q->slots[key], 2, argv, argvlen)
+                                &q->slots[key], cmd, p - cmd)
         != NGX_OK)
     {
         q->failed = 1;
@@ -1022,11 +1065,11 @@ ngx_http_icp_query_reply(redisAsyncContext *ac, void *r, void *data)
     ngx_http_icp_slot_t    *slot = data;
 
     u_char                 *p;
-    size_t                  i, n, nwanted;
+    size_t                  i, n, nwanted, size;
     redisReply             *reply = r;
     icp_firmo_rc_t          rc;
     icp_firmo_str_t        *wanted;
-    icp_firmo_pair_t       *pairs;
+    icp_firmo_pair_t        pairs[ICP_FIRMO_FIELDS_MAX], *kept;
     icp_firmo_warning_t     warning;
     ngx_http_icp_query_t   *q;
     ngx_http_icp_record_t  *rec;
@@ -1056,7 +1099,6 @@ ngx_http_icp_query_reply(redisAsyncContext *ac, void *r, void *data)
             nwanted = q->lc->nfirmo;
         }
 
-        pairs = rec->pairs;
         rc = icp_firmo_parse(reply, wanted, nwanted, pairs,
                              ICP_FIRMO_FIELDS_MAX, &n, &warning);
 
@@ -1071,23 +1113,38 @@ ngx_http_icp_query_reply(redisAsyncContext *ac, void *r, void *data)
 
         rec->found = (rc == ICP_FIRMO_FOUND);
 
-        /* the reply is freed when this returns */
-        for (i = 0; i < n; i++) {
-            p = ngx_pnalloc(q->pool, pairs[i].name.len + pairs[i].value.len);
-            if (p == NULL) {
-                q->failed = 1;
-                n = i;
-                break;
-            }
+        /*
+         * The reply is freed when this returns: the pairs and their text
+         * move to the pool, in one piece.  Never NULL, even with no pair.
+         */
 
-            ngx_memcpy(p, pairs[i].name.data, pairs[i].name.len);
-            ngx_memcpy(p + pairs[i].name.len, pairs[i].value.data,
-                       pairs[i].value.len);
-            pairs[i].name.data = (char *) p;
-            pairs[i].value.data = (char *) p + pairs[i].name.len;
+        size = n * sizeof(icp_firmo_pair_t);
+
+        for (i = 0; i < n; i++) {
+            size += pairs[i].name.len + pairs[i].value.len;
         }
 
-        rec->n = n;
+        kept = ngx_palloc(q->pool, size);
+
+        if (kept == NULL) {
+            q->failed = 1;
+
+        } else {
+            p = (u_char *) (kept + n);
+
+            for (i = 0; i < n; i++) {
+                kept[i].name.data = (char *) p;
+                kept[i].name.len = pairs[i].name.len;
+                p = ngx_cpymem(p, pairs[i].name.data, pairs[i].name.len);
+
+                kept[i].value.data = (char *) p;
+                kept[i].value.len = pairs[i].value.len;
+                p = ngx_cpymem(p, pairs[i].value.data, pairs[i].value.len);
+            }
+
+            rec->pairs = kept;
+            rec->n = n;
+        }
     }
 
     if (--q->pending) {
@@ -1154,7 +1211,8 @@ ngx_http_icp_query_hop(ngx_http_icp_query_t *q)
         return;
     }
 
-    q->pending = ngx_http_icp_query_send(q, NGX_HTTP_ICP_KEY_HOP);
+    q->pending = ngx_http_icp_query_send(q, NGX_HTTP_ICP_KEY_HOP,
+                                         &q->keys[NGX_HTTP_ICP_KEY_HOP]);
 
     if (q->pending) {
         ngx_add_timer(&q->timer, q->rs->conf->timeout);
@@ -1237,7 +1295,40 @@ ngx_http_icp_query_finish(ngx_http_icp_query_t *q)
         ngx_http_icp_lookup_done(r);
     }
 
-    ngx_destroy_pool(q->pool);
+    ngx_http_icp_query_pool_free(q->pool);
+}
+
+
+static ngx_pool_t *
+ngx_http_icp_query_pool(void)
+{
+    if (ngx_http_icp_nquery_pools) {
+        return ngx_http_icp_query_pools[--ngx_http_icp_nquery_pools];
+    }
+
+    return ngx_create_pool(4096, ngx_cycle->log);
+}
+
+
+/*
+ * Nothing refers to the pool any more.  Kept only if it has no block but
+ * its first (its large allocations are freed by the reset), and no
+ * cleanups are ever added to it, which ngx_reset_pool() would not run.
+ */
+
+static void
+ngx_http_icp_query_pool_free(ngx_pool_t *pool)
+{
+    if (pool->d.next == NULL
+        && !ngx_http_icp_lookup_exiting
+        && ngx_http_icp_nquery_pools < NGX_HTTP_ICP_QUERY_POOLS)
+    {
+        ngx_reset_pool(pool);
+        ngx_http_icp_query_pools[ngx_http_icp_nquery_pools++] = pool;
+        return;
+    }
+
+    ngx_destroy_pool(pool);
 }
 
 

@@ -40,6 +40,14 @@ static void ngx_http_icp_redis_del_read(void *data);
 static void ngx_http_icp_redis_add_write(void *data);
 static void ngx_http_icp_redis_del_write(void *data);
 static void ngx_http_icp_redis_cleanup(void *data);
+static void *ngx_http_icp_reply_string(const redisReadTask *task, char *str,
+    size_t len);
+static void *ngx_http_icp_reply_array(const redisReadTask *task,
+    int elements);
+static void *ngx_http_icp_reply_integer(const redisReadTask *task,
+    long long value);
+static void *ngx_http_icp_reply_nil(const redisReadTask *task);
+static void ngx_http_icp_reply_free(void *obj);
 
 
 static ngx_http_icp_redis_t  *ngx_http_icp_redis;
@@ -50,6 +58,54 @@ static ngx_http_icp_redis_t  *ngx_http_icp_redis;
     ngx_http_icp_status_redis((rs) - ngx_http_icp_redis, event)
 static ngx_uint_t             ngx_http_icp_nredis;
 static ngx_uint_t             ngx_http_icp_redis_exiting;
+
+
+/*
+ * The reader's objects.  hiredis's own make a malloc for every element
+ * and every string of a reply and a free of each afterwards, some forty
+ * of each for the three HGETALLs of a miss; ours build a reply in one
+ * block (more only for a reply past its 4 KB).  hiredis frees the root
+ * of a reply only, complete or not, through freeObject; a reply is
+ * called back and freed before the next one on its link is begun, so a
+ * spare block serves nearly every reply.
+ *
+ * They also refuse what no command of ours is answered with, which fails
+ * the reader: the link is dropped and reconnected, as for any protocol
+ * error.  An array announced past a million elements: its table is made
+ * from the count before any element arrives, and "*2147483647" from a
+ * broken or hostile server would be 16 GB.  A reply no command waits
+ * for: hiredis 0.14 asserts on it, aborting the worker.
+ */
+
+#define NGX_HTTP_ICP_REDIS_ELEMENTS_MAX  (1024 * 1024)
+#define NGX_HTTP_ICP_REPLY_BLOCK         4096
+
+
+typedef struct ngx_http_icp_reply_chunk_s  ngx_http_icp_reply_chunk_t;
+
+struct ngx_http_icp_reply_chunk_s {
+    ngx_http_icp_reply_chunk_t  *next;
+};
+
+
+typedef struct {
+    redisReply                   root;      /* first: what hiredis sees */
+    u_char                      *last;      /* free space, in this block */
+    u_char                      *end;       /* or in the newest chunk */
+    ngx_http_icp_reply_chunk_t  *chunks;
+    size_t                       size;      /* of this block */
+} ngx_http_icp_reply_t;
+
+
+static redisReplyObjectFunctions  ngx_http_icp_redis_reply_fn = {
+    ngx_http_icp_reply_string,
+    ngx_http_icp_reply_array,
+    ngx_http_icp_reply_integer,
+    ngx_http_icp_reply_nil,
+    ngx_http_icp_reply_free
+};
+
+static ngx_http_icp_reply_t  *ngx_http_icp_reply_spare;
 
 
 char *
@@ -215,6 +271,13 @@ ngx_http_icp_redis_exit(void)
             redisAsyncFree(ac);
         }
     }
+
+    /* no reader is left to give it back */
+
+    if (ngx_http_icp_reply_spare) {
+        ngx_free(ngx_http_icp_reply_spare);
+        ngx_http_icp_reply_spare = NULL;
+    }
 }
 
 
@@ -233,12 +296,47 @@ ngx_http_icp_redis_pick(void)
 }
 
 
+/*
+ * The one command a lookup sends, formatted here: hiredis's
+ * redisFormatCommandArgv cost a command 2,000 instructions.
+ */
+
+u_char *
+ngx_http_icp_redis_hgetall(u_char *p, ngx_str_t *prefix, ngx_str_t *key)
+{
+    u_char  *d, digits[NGX_SIZE_T_LEN];
+    size_t   n;
+
+    n = prefix->len + key->len;
+    d = digits + NGX_SIZE_T_LEN;
+
+    do {
+        *--d = (u_char) ('0' + n % 10);
+        n /= 10;
+    } while (n);
+
+    p = ngx_cpymem(p, "*2\r\n$7\r\nHGETALL\r\n$",
+                   sizeof("*2\r\n$7\r\nHGETALL\r\n$") - 1);
+    p = ngx_cpymem(p, d, digits + NGX_SIZE_T_LEN - d);
+    *p++ = '\r';
+    *p++ = '\n';
+    p = ngx_cpymem(p, prefix->data, prefix->len);
+    ngx_memcpy(p, key->data, key->len);
+    key->data = p;
+    p += key->len;
+    *p++ = '\r';
+    *p++ = '\n';
+
+    return p;
+}
+
+
 ngx_int_t
 ngx_http_icp_redis_send(ngx_http_icp_redis_t *rs, redisCallbackFn *fn,
-    void *data, int argc, const char **argv, const size_t *argvlen)
+    void *data, u_char *cmd, size_t len)
 {
     if (rs->ac == NULL
-        || redisAsyncCommandArgv(rs->ac, fn, data, argc, argv, argvlen)
+        || redisAsyncFormattedCommand(rs->ac, fn, data, (char *) cmd, len)
            != REDIS_OK)
     {
         return NGX_ERROR;
@@ -283,45 +381,222 @@ ngx_http_icp_redis_error(ngx_http_icp_redis_t *rs, const char *reply)
 }
 
 
-/*
- * hiredis 0.14 allocates an array reply's element table from the count the
- * server announces, before any element arrives: "*2147483647" from a
- * broken or hostile server would make a worker calloc 16 GB and then walk
- * it when the reply is freed.  Our replies are HGETALLs, of a few dozen
- * fields when the data is sane; an announced array past a million elements
- * (an 8 MB table) fails the reader instead, and the link is dropped and
- * reconnected as for any protocol error.
- */
-
-#define NGX_HTTP_ICP_REDIS_ELEMENTS_MAX  (1024 * 1024)
-
-static redisReplyObjectFunctions  ngx_http_icp_redis_reply_fn;
-static void *(*ngx_http_icp_redis_create_array)(const redisReadTask *task,
-    int elements);
-
-
 static void *
-ngx_http_icp_redis_array(const redisReadTask *task, int elements)
+ngx_http_icp_reply_alloc(ngx_http_icp_reply_t *rp, size_t size)
 {
-    if (elements > NGX_HTTP_ICP_REDIS_ELEMENTS_MAX) {
+    u_char                      *p;
+    size_t                       n;
+    ngx_http_icp_reply_chunk_t  *c;
+
+    p = ngx_align_ptr(rp->last, NGX_ALIGNMENT);
+
+    if (p <= rp->end && size <= (size_t) (rp->end - p)) {
+        rp->last = p + size;
+        return p;
+    }
+
+    /* what is left of the full block or chunk stays unused */
+
+    n = ngx_max(size, NGX_HTTP_ICP_REPLY_BLOCK);
+
+    c = ngx_alloc(sizeof(ngx_http_icp_reply_chunk_t) + n, ngx_cycle->log);
+    if (c == NULL) {
         return NULL;
     }
 
-    return ngx_http_icp_redis_create_array(task, elements);
+    c->next = rp->chunks;
+    rp->chunks = c;
+
+    p = (u_char *) (c + 1);
+    rp->last = p + size;
+    rp->end = p + n;
+
+    return p;
+}
+
+
+/*
+ * A new object with size bytes of its own after it (*data), in the block
+ * of its reply, and in its parent's table: the reader fills every slot of
+ * a table before the reply is complete, and only a complete reply is ever
+ * read, so the tables need no zeroing.
+ */
+
+static redisReply *
+ngx_http_icp_reply_new(const redisReadTask *task, int type, size_t size,
+    u_char **data)
+{
+    size_t                  n;
+    redisReply             *r, *parent;
+    redisAsyncContext      *ac;
+    const redisReadTask    *t;
+    ngx_http_icp_reply_t   *rp;
+    ngx_http_icp_redis_t   *rs;
+
+    if (task->parent) {
+        parent = task->parent->obj;
+
+        if (task->idx < 0 || (size_t) task->idx >= parent->elements) {
+            return NULL;
+        }
+
+        for (t = task->parent; t->parent; t = t->parent) { /* void */ }
+
+        rp = t->obj;
+
+        r = ngx_http_icp_reply_alloc(rp, sizeof(redisReply) + size);
+        if (r == NULL) {
+            return NULL;
+        }
+
+        parent->element[task->idx] = r;
+        *data = (u_char *) (r + 1);
+
+        goto done;
+    }
+
+    ac = task->privdata;
+
+    if (ac->replies.head == NULL) {
+        rs = ac->data;
+        rs->refused = "a reply no command waits for";
+        return NULL;
+    }
+
+    n = sizeof(ngx_http_icp_reply_t) + size;
+
+    if (n <= NGX_HTTP_ICP_REPLY_BLOCK && ngx_http_icp_reply_spare) {
+        rp = ngx_http_icp_reply_spare;
+        ngx_http_icp_reply_spare = NULL;
+
+    } else {
+        n = ngx_max(n, NGX_HTTP_ICP_REPLY_BLOCK);
+
+        rp = ngx_alloc(n, ngx_cycle->log);
+        if (rp == NULL) {
+            return NULL;
+        }
+
+        rp->size = n;
+    }
+
+    *data = (u_char *) (rp + 1);
+    rp->last = *data + size;
+    rp->end = (u_char *) rp + rp->size;
+    rp->chunks = NULL;
+    r = &rp->root;
+
+done:
+
+    r->type = type;
+    r->integer = 0;
+    r->len = 0;
+    r->str = NULL;
+    r->elements = 0;
+    r->element = NULL;
+
+    return r;
+}
+
+
+static void *
+ngx_http_icp_reply_string(const redisReadTask *task, char *str, size_t len)
+{
+    u_char      *data;
+    redisReply  *r;
+
+    /* NUL-terminated as hiredis's: error replies are logged with %s */
+
+    r = ngx_http_icp_reply_new(task, task->type, len + 1, &data);
+    if (r == NULL) {
+        return NULL;
+    }
+
+    ngx_memcpy(data, str, len);
+    data[len] = '\0';
+
+    r->str = (char *) data;
+    r->len = len;
+
+    return r;
+}
+
+
+static void *
+ngx_http_icp_reply_array(const redisReadTask *task, int elements)
+{
+    u_char                *data;
+    redisReply            *r;
+    redisAsyncContext     *ac;
+    ngx_http_icp_redis_t  *rs;
+
+    if (elements < 0 || elements > NGX_HTTP_ICP_REDIS_ELEMENTS_MAX) {
+        ac = task->privdata;
+        rs = ac->data;
+        rs->refused = "an array of over a million elements";
+        return NULL;
+    }
+
+    r = ngx_http_icp_reply_new(task, REDIS_REPLY_ARRAY,
+                               elements * sizeof(redisReply *), &data);
+    if (r == NULL) {
+        return NULL;
+    }
+
+    if (elements) {
+        r->elements = elements;
+        r->element = (redisReply **) data;
+    }
+
+    return r;
+}
+
+
+static void *
+ngx_http_icp_reply_integer(const redisReadTask *task, long long value)
+{
+    u_char      *data;
+    redisReply  *r;
+
+    r = ngx_http_icp_reply_new(task, REDIS_REPLY_INTEGER, 0, &data);
+    if (r == NULL) {
+        return NULL;
+    }
+
+    r->integer = value;
+
+    return r;
+}
+
+
+static void *
+ngx_http_icp_reply_nil(const redisReadTask *task)
+{
+    u_char  *data;
+
+    return ngx_http_icp_reply_new(task, REDIS_REPLY_NIL, 0, &data);
 }
 
 
 static void
-ngx_http_icp_redis_limit_arrays(redisAsyncContext *ac)
+ngx_http_icp_reply_free(void *obj)
 {
-    if (ngx_http_icp_redis_create_array == NULL) {
-        ngx_http_icp_redis_reply_fn = *ac->c.reader->fn;
-        ngx_http_icp_redis_create_array =
-                                       ngx_http_icp_redis_reply_fn.createArray;
-        ngx_http_icp_redis_reply_fn.createArray = ngx_http_icp_redis_array;
+    ngx_http_icp_reply_t        *rp = obj;
+    ngx_http_icp_reply_chunk_t  *c, *next;
+
+    for (c = rp->chunks; c; c = next) {
+        next = c->next;
+        ngx_free(c);
     }
 
-    ac->c.reader->fn = &ngx_http_icp_redis_reply_fn;
+    if (rp->size == NGX_HTTP_ICP_REPLY_BLOCK
+        && ngx_http_icp_reply_spare == NULL)
+    {
+        ngx_http_icp_reply_spare = rp;
+        return;
+    }
+
+    ngx_free(rp);
 }
 
 
@@ -364,7 +639,10 @@ ngx_http_icp_redis_connect(ngx_http_icp_redis_t *rs)
         return;
     }
 
-    ngx_http_icp_redis_limit_arrays(ac);
+    /* nothing is read before this: every reply is made by ours */
+    ac->c.reader->fn = &ngx_http_icp_redis_reply_fn;
+    ac->c.reader->privdata = ac;
+    rs->refused = NULL;
 
     c->data = ac;
     c->read->handler = ngx_http_icp_redis_read;
@@ -483,8 +761,10 @@ ngx_http_icp_redis_on_disconnect(const redisAsyncContext *ac, int status)
     }
 
     ngx_http_icp_redis_count(rs, NGX_HTTP_ICP_REDIS_ERRORS);
+
+    /* a refused reply shows as "Out of memory", the reader's error */
     ngx_http_icp_redis_lost(rs, status == REDIS_OK ? "closed by the server"
-                                                   : ac->errstr);
+                                : rs->refused ? rs->refused : ac->errstr);
 }
 
 

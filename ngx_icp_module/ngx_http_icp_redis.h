@@ -43,8 +43,14 @@ typedef struct {
     ngx_msec_t                  backoff;
     ngx_log_t                  *log;
     ngx_uint_t                  state;
+    const char                 *refused;    /* a reply refused: why */
     unsigned                    failed:1;   /* circuit open */
 } ngx_http_icp_redis_t;
+
+
+/* the most ngx_http_icp_redis_hgetall() writes for a key of n bytes */
+#define NGX_HTTP_ICP_REDIS_HGETALL_LEN(n)                                    \
+    (sizeof("*2\r\n$7\r\nHGETALL\r\n$\r\n\r\n") - 1 + NGX_SIZE_T_LEN + (n))
 
 
 char *ngx_http_icp_redis_parse(ngx_conf_t *cf, ngx_str_t *value,
@@ -57,10 +63,20 @@ void ngx_http_icp_redis_exit(void);
 /* the first server taking commands, NULL while the circuit is open */
 ngx_http_icp_redis_t *ngx_http_icp_redis_pick(void);
 
-/* NGX_OK: fn(ac, reply, data) will be called, with a NULL reply if lost */
+/*
+ * Writes the command HGETALL PREFIXKEY at p, in the protocol's own form,
+ * and returns its end; key->data is moved to the key's copy inside it.
+ */
+u_char *ngx_http_icp_redis_hgetall(u_char *p, ngx_str_t *prefix,
+    ngx_str_t *key);
+
+/*
+ * Sends one command as ngx_http_icp_redis_hgetall() writes it (hiredis
+ * copies it).  NGX_OK: fn(ac, reply, data) will be called, with a NULL
+ * reply if lost.
+ */
 ngx_int_t ngx_http_icp_redis_send(ngx_http_icp_redis_t *rs,
-    redisCallbackFn *fn, void *data, int argc, const char **argv,
-    const size_t *argvlen);
+    redisCallbackFn *fn, void *data, u_char *cmd, size_t len);
 
 /* a command got no answer in time: drop the link, fail what is out */
 void ngx_http_icp_redis_timeout(ngx_http_icp_redis_t *rs);
