@@ -362,6 +362,8 @@ my @fakes = (
     [ 'an array of 2^31 elements announced', "*2147483647\r\n" ],
     [ 'a 2 GB bulk string announced', "\$2147483647\r\nab" ],
     [ 'nested arrays', ('*1\r\n' x 10000) ],
+    # more replies than commands: hiredis asserted and the worker aborted
+    [ 'two replies per read', "+PONG\r\n+PONG\r\n" ],
     [ 'accepts, never answers', undef ],
     [ 'accepts and closes', 'close' ],
 );
