@@ -59,12 +59,26 @@ $(BUILD)/src-list: FORCE
 	@mkdir -p $(BUILD)
 	@echo '$(SRC_LIST)' | cmp -s - $@ || echo '$(SRC_LIST)' > $@
 
-$(NGX_TREE)/objs/Makefile: config $(BUILD)/src-list $(NGINX_SRC)/conf_flags
+# Compiler flags as Debian builds nginx and its module packages
+# (dpkg-buildflags: -O2, hardening); conf_flags does not carry them, and
+# without them configure compiles the module with -O.  Asked when the
+# module is built, after `make deps` has installed dpkg-dev.
+$(BUILD)/cc-opt: FORCE
+	@mkdir -p $(BUILD)
+	@{ echo "$$(dpkg-buildflags --get CFLAGS)" \
+	        "$$(dpkg-buildflags --get CPPFLAGS) -fPIC"; \
+	   echo "$$(dpkg-buildflags --get LDFLAGS) -fPIC"; } > $@.new
+	@cmp -s $@.new $@ && rm $@.new || mv $@.new $@
+
+$(NGX_TREE)/objs/Makefile: config $(BUILD)/src-list $(BUILD)/cc-opt \
+                           $(NGINX_SRC)/conf_flags
 	rm -rf $(NGX_TREE) && mkdir -p $(NGX_TREE)
 	for f in auto configure src; do \
 	    ln -s $(NGINX_SRC)/$$f $(NGX_TREE)/$$f; done
 	cd $(NGX_TREE) && bash -c '. $(NGINX_SRC)/conf_flags && \
 	    ./configure "$${NGX_CONF_FLAGS[@]}" \
+	        --with-cc-opt="$$(sed -n 1p $(abspath $(BUILD)/cc-opt))" \
+	        --with-ld-opt="$$(sed -n 2p $(abspath $(BUILD)/cc-opt))" \
 	        --add-dynamic-module=$(CURDIR) --builddir=objs' \
 	    > configure.log 2>&1 || { cat configure.log; exit 1; }
 
