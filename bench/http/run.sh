@@ -12,6 +12,8 @@
 # usage: sh bench/http/run.sh [MODULE.so] [BINDIR]       (make bench-http)
 #   SECS=10 ROUNDS=3 CONNS=32 THREADS=1   wrk's duration per run, rounds
 #                                         of a b c, connections, threads
+#   PIN=1                                 nginx's worker on the last CPU,
+#                                         wrk and redis on the others
 #
 # Prints every run, then per configuration the medians of requests/s, p50,
 # p99 and the CPU time per request of the nginx worker and of redis-server
@@ -44,7 +46,7 @@ run_wrk() {
     shift
     w0=$(cpu_ticks "$wpid")
     r0=$(cpu_ticks "$rpid")
-    wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 5s \
+    $client wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 5s \
         -s "$bench_http/visitors.lua" "$url$path" -- "$@" > "$dir/wrk.out"
     w1=$(cpu_ticks "$wpid")
     r1=$(cpu_ticks "$rpid")
@@ -73,7 +75,8 @@ cache_share() {
 }
 
 # the first requests of a fresh worker are slower: not in the figures
-wrk -t1 -c"$conns" -d1s -s "$bench_http/visitors.lua" "$url/lp/default.html" \
+$client wrk -t1 -c"$conns" -d1s -s "$bench_http/visitors.lua" \
+    "$url/lp/default.html" \
     > /dev/null
 
 start=0

@@ -34,7 +34,8 @@ rss() {
 done_n=0
 start=0
 load() {
-    wrk -t1 -c32 -d"${slice}s" --timeout 5s -s "$bench_http/visitors.lua" \
+    $client wrk -t1 -c32 -d"${slice}s" --timeout 5s \
+        -s "$bench_http/visitors.lua" \
         "$url/" -- "$@" > "$dir/wrk.out"
     set -- $(sed -n 's/^result //p' "$dir/wrk.out")
     if [ $# -ne 6 ] || [ "$4" -ne 0 ] || [ "$5" -ne 0 ]; then
