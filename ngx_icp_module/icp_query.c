@@ -140,6 +140,16 @@ icp_query_decode(char *dst, size_t size, const char *src, size_t len)
             continue;
         }
 
+        /* nearly every byte of a UTM value: no call, no sequence check */
+        if (raw[i] < 0x80) {
+            if (out + 1 > size) {
+                break;
+            }
+            dst[out++] = (char) raw[i];
+            clen = 1;
+            continue;
+        }
+
         clen = icp_utf8_len(raw + i, n - i);
 
         if (clen == 0) {
