@@ -13,22 +13,9 @@ use Time::HiRes qw(time sleep);
 use IO::Socket::INET;
 use IcpTest;
 
-my $RULES = <<'EOF';
-icp enterprise {
-    employees >= 1000;
-}
-route enterprise * {
-    variant ent /lp/ent.html;
-}
-route * * {
-    variant default /lp/default.html;
-}
-EOF
-
 sub site {
     my ($t) = @_;
-    $t->write_file('rules/site.rules', $RULES);
-    $t->write_file("html/lp/$_.html", "$_\n") for qw(ent default);
+    $t->write_enterprise_site;
     $t->write_file('html/plain.html', "plain\n");
 }
 

@@ -13,18 +13,7 @@ use IcpTest;
 my $t = IcpTest->new;
 my $redis = $t->redis;
 
-$t->write_file('rules/site.rules', <<'EOF');
-icp enterprise {
-    employees >= 1000;
-}
-route enterprise * {
-    variant ent /lp/ent.html;
-}
-route * * {
-    variant default /lp/default.html;
-}
-EOF
-$t->write_file("html/lp/$_.html", "$_\n") for qw(ent default);
+$t->write_enterprise_site;
 
 sub hset {
     my ($key, @f) = @_;

@@ -14,18 +14,7 @@ use IcpTest;
 my $t = IcpTest->new;
 my $redis = $t->redis;
 
-$t->write_file('rules/site.rules', <<'EOF');
-icp enterprise {
-    employees >= 1000;
-}
-route enterprise * {
-    variant ent /lp/ent.html;
-}
-route * * {
-    variant default /lp/default.html;
-}
-EOF
-$t->write_file("html/lp/$_.html", "$_\n") for qw(ent default);
+$t->write_enterprise_site;
 
 # visitor N is 10.7.N/200.N%200, of company "Co N"; every fifth has
 # nothing in Redis (a negative entry, smaller: more of them share a chain).

@@ -98,6 +98,26 @@ sub read_file {
 
 sub error_log { $_[0]->read_file('logs/error.log') }
 
+# The smallest site that needs a lookup, shared by the lookup and cache
+# tests: rules/site.rules sends ICP "enterprise" (employees >= 1000) to
+# /lp/ent.html and everyone else to /lp/default.html; each page's body is
+# its variant's name.
+sub write_enterprise_site {
+    my ($self) = @_;
+    $self->write_file('rules/site.rules', <<'EOF');
+icp enterprise {
+    employees >= 1000;
+}
+route enterprise * {
+    variant ent /lp/ent.html;
+}
+route * * {
+    variant default /lp/default.html;
+}
+EOF
+    $self->write_file("html/lp/$_.html", "$_\n") for qw(ent default);
+}
+
 sub expand {
     my ($self, $s) = @_;
     my $redis = $self->{redis} ? '127.0.0.1:' . $self->{redis}->port : '';
