@@ -22,39 +22,19 @@ module=$(realpath "${1:-build/ngx_http_icp_module.so}")
 secs=${2:-5}
 here=$(cd "$(dirname "$0")" && pwd)
 
+# the servers' helpers and the EXIT trap that stops them and removes $dir
+. "$here/../http/env.sh"
+
 dir=$(mktemp -d)
 chmod 755 "$dir"
-rpid=
-npid=
-cleanup() {
-    [ -n "$npid" ] && kill "$npid" 2>/dev/null && wait "$npid" 2>/dev/null
-    [ -n "$rpid" ] && kill "$rpid" 2>/dev/null && wait "$rpid" 2>/dev/null
-    rm -rf "$dir"
-}
-trap cleanup EXIT INT TERM
 
-free_port() {
-    perl -MIO::Socket::INET -e \
-        'print IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1",
-                                     LocalPort => 0)->sockport'
-}
-
-wait_for() {
-    i=0
-    until "$@" > /dev/null 2>&1; do
-        i=$((i + 1))
-        [ $i -lt 50 ] || { echo "did not start: $*" >&2; exit 1; }
-        sleep 0.1
-    done
-}
-
-rport=$(free_port)
-nport=$(free_port)
+rport=$(bench_port)
+nport=$(bench_port)
 
 (cd "$dir" && exec redis-server --port "$rport" --bind 127.0.0.1 \
     --save '' --appendonly no --daemonize no > redis.log 2>&1) &
 rpid=$!
-wait_for redis-cli -p "$rport" ping
+bench_wait redis-cli -p "$rport" ping
 
 redis-cli -p "$rport" hset icp:ip:192.0.2.7 company Acme employees 250 \
     industry software country US > /dev/null
@@ -104,7 +84,7 @@ CONF
 
 /usr/sbin/nginx -p "$dir" -c "$dir/nginx.conf" &
 npid=$!
-wait_for curl -sf "http://127.0.0.1:$nport/plain.html"
+bench_wait curl -sf "http://127.0.0.1:$nport/plain.html"
 
 url=http://127.0.0.1:$nport
 wpid=$(ps -o pid= --ppid "$npid" | tr -d ' ' | head -n 1)
