@@ -71,7 +71,12 @@ typedef void (*lfr_diag_pt)(void *ctx, lfr_severity_t severity,
     const char *file, unsigned line, unsigned col, const char *msg);
 
 
-/* Returns NULL after reporting the first error; warnings do not stop it. */
+/*
+ * Returns NULL after reporting the first error; warnings do not stop it.
+ * Every name compiled rules hold (blocks, fields, experiments, variants)
+ * is letters, digits, '_', '-' and '.' only: hosts write them, and routes
+ * and lfr_explain's text made of them, to JSON and headers unescaped.
+ */
 lfr_rules_t *lfr_compile(const char *file, const char *src, size_t len,
     lfr_diag_pt diag, void *ctx);
 lfr_rules_t *lfr_compile_file(const char *path, lfr_diag_pt diag, void *ctx);

@@ -16,35 +16,40 @@ typedef struct {
 } ngx_http_icp_json_t;
 
 
-static ngx_int_t ngx_http_icp_json_reserve(ngx_http_icp_json_t *j,
-    size_t len);
-static void ngx_http_icp_json_raw(ngx_http_icp_json_t *j, const char *s,
+/*
+ * The record is written from the pieces this file spells, with their
+ * commas and quotes, as constants: sizeof() lets the compiler turn each
+ * copy into a few moves.
+ */
+#define ngx_http_icp_json_lit(j, s)                                          \
+    ngx_http_icp_json_raw(j, (const u_char *) s, sizeof(s) - 1)
+
+
+static ngx_int_t ngx_http_icp_json_grow(ngx_http_icp_json_t *j, size_t len);
+static ngx_inline void ngx_http_icp_json_raw(ngx_http_icp_json_t *j,
+    const u_char *s, size_t len);
+static void ngx_http_icp_json_quoted(ngx_http_icp_json_t *j, const u_char *s,
     size_t len);
 static void ngx_http_icp_json_string(ngx_http_icp_json_t *j, const u_char *s,
     size_t len);
-static void ngx_http_icp_json_key(ngx_http_icp_json_t *j, const u_char *key,
-    size_t len);
-static void ngx_http_icp_json_name(ngx_http_icp_json_t *j, const char *key);
-static void ngx_http_icp_json_str(ngx_http_icp_json_t *j, const char *key,
-    const u_char *s, size_t len);
-static void ngx_http_icp_json_cstr(ngx_http_icp_json_t *j, const char *key,
-    const char *s);
-static void ngx_http_icp_json_int(ngx_http_icp_json_t *j, const char *key,
-    ngx_int_t n);
-static void ngx_http_icp_json_raw_int(ngx_http_icp_json_t *j, ngx_int_t n);
-static void ngx_http_icp_json_bool(ngx_http_icp_json_t *j, const char *key,
-    ngx_uint_t value);
+static void ngx_http_icp_json_name(ngx_http_icp_json_t *j, const char *s);
+static void ngx_http_icp_json_int(ngx_http_icp_json_t *j, ngx_int_t n);
+static void ngx_http_icp_json_bool(ngx_http_icp_json_t *j, ngx_uint_t value);
 static ngx_http_variable_value_t *ngx_http_icp_request_id(
     ngx_http_request_t *r, ngx_int_t index);
 static u_char *ngx_http_icp_log_time(u_char *buf);
 static void ngx_http_icp_log_common(ngx_http_request_t *r,
-    ngx_http_icp_ctx_t *ctx, ngx_http_icp_json_t *j, const char *type);
+    ngx_http_icp_json_t *j, ngx_http_icp_ctx_t *ctx, ngx_str_t *type);
 static void ngx_http_icp_log_exposure(ngx_http_request_t *r,
     ngx_http_icp_ctx_t *ctx, ngx_http_icp_json_t *j);
 static void ngx_http_icp_log_conversion(ngx_http_icp_ctx_t *ctx,
     ngx_http_icp_json_t *j);
 static void ngx_http_icp_log_tail(ngx_http_icp_ctx_t *ctx,
     ngx_http_icp_json_t *j);
+
+
+static ngx_str_t  ngx_http_icp_log_exposure_type = ngx_string("exposure");
+static ngx_str_t  ngx_http_icp_log_conversion_type = ngx_string("conversion");
 
 
 /* The firmographic fields a record carries, in this order, when known. */
@@ -114,11 +119,11 @@ ngx_http_icp_log_json(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
     j.failed = 0;
 
     if (ctx->goal.len) {
-        ngx_http_icp_log_common(r, ctx, &j, "conversion");
+        ngx_http_icp_log_common(r, &j, ctx, &ngx_http_icp_log_conversion_type);
         ngx_http_icp_log_conversion(ctx, &j);
 
     } else {
-        ngx_http_icp_log_common(r, ctx, &j, "exposure");
+        ngx_http_icp_log_common(r, &j, ctx, &ngx_http_icp_log_exposure_type);
         ngx_http_icp_log_exposure(r, ctx, &j);
     }
 
@@ -135,24 +140,46 @@ ngx_http_icp_log_json(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
 }
 
 
+/*
+ * The time, the request id, the visitor id (checked by icp_vid_valid or
+ * made here) and the address (ngx_sock_ntop's) are plain by construction:
+ * they are copied without a scan.
+ */
+
 static void
-ngx_http_icp_log_common(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
-    ngx_http_icp_json_t *j, const char *type)
+ngx_http_icp_log_common(ngx_http_request_t *r, ngx_http_icp_json_t *j,
+    ngx_http_icp_ctx_t *ctx, ngx_str_t *type)
 {
-    u_char                      ts[sizeof("2026-11-23T10:11:12.345Z")];
     ngx_http_variable_value_t  *id;
     ngx_http_icp_main_conf_t   *mcf;
 
     mcf = ngx_http_get_module_main_conf(r, ngx_http_icp_module);
     id = ngx_http_icp_request_id(r, mcf->request_id_index);
 
-    ngx_http_icp_json_raw(j, "{", 1);
-    ngx_http_icp_json_str(j, "ts", ts, ngx_http_icp_log_time(ts) - ts);
-    ngx_http_icp_json_cstr(j, "type", type);
-    ngx_http_icp_json_str(j, "req", id && !id->not_found ? id->data : NULL,
-                          id && !id->not_found ? id->len : 0);
-    ngx_http_icp_json_str(j, "vid", ctx->vid.data, ctx->vid.len);
-    ngx_http_icp_json_str(j, "ip", ctx->addr.data, ctx->addr.len);
+    ngx_http_icp_json_lit(j, "{\"ts\":\"");
+
+    if (j->end - j->pos >= (ssize_t) sizeof("2026-11-23T10:11:12.345Z")
+        || ngx_http_icp_json_grow(j, sizeof("2026-11-23T10:11:12.345Z"))
+           == NGX_OK)
+    {
+        j->pos = ngx_http_icp_log_time(j->pos);
+    }
+
+    ngx_http_icp_json_lit(j, "\",\"type\":\"");
+    ngx_http_icp_json_raw(j, type->data, type->len);
+    ngx_http_icp_json_lit(j, "\",\"req\":");
+
+    if (id && !id->not_found) {
+        ngx_http_icp_json_quoted(j, id->data, id->len);
+
+    } else {
+        ngx_http_icp_json_lit(j, "\"\"");
+    }
+
+    ngx_http_icp_json_lit(j, ",\"vid\":");
+    ngx_http_icp_json_quoted(j, ctx->vid.data, ctx->vid.len);
+    ngx_http_icp_json_lit(j, ",\"ip\":");
+    ngx_http_icp_json_quoted(j, ctx->addr.data, ctx->addr.len);
 }
 
 
@@ -228,6 +255,13 @@ ngx_http_icp_request_id(ngx_http_request_t *r, ngx_int_t index)
 }
 
 
+/*
+ * The rules admit names of letters, digits, '_', '-' and '.' only (lfr.h),
+ * so names, the reason made of them and the firmographic fields' names
+ * (the lookup keeps only those the rules and this file name) are copied
+ * without a scan.
+ */
+
 static void
 ngx_http_icp_log_exposure(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
     ngx_http_icp_json_t *j)
@@ -235,9 +269,9 @@ ngx_http_icp_log_exposure(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
     int                        route;
     size_t                     v, n;
     icp_utm_t                 *utm;
-    ngx_uint_t                 i;
     ngx_str_t                 *reason;
-    const char                *exp, *name;
+    ngx_uint_t                 i;
+    const char                *exp;
     lfr_rules_t               *rules;
     ngx_http_icp_field_t      *f;
     ngx_http_icp_main_conf_t  *mcf;
@@ -246,19 +280,21 @@ ngx_http_icp_log_exposure(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
     route = ctx->result.route;
     exp = route != LFR_NONE ? lfr_route_experiment(rules, route) : NULL;
 
-    ngx_http_icp_json_cstr(j, "seg", lfr_segment_name(rules,
-                                                      ctx->result.segment));
-    ngx_http_icp_json_cstr(j, "per", lfr_persona_name(rules,
-                                                      ctx->result.persona));
-    ngx_http_icp_json_int(j, "score", ctx->result.score);
-    ngx_http_icp_json_cstr(j, "route", route != LFR_NONE
-                                       ? lfr_route_name(rules, route)
-                                       : "none");
-    ngx_http_icp_json_cstr(j, "exp", exp ? exp : "");
-    ngx_http_icp_json_cstr(j, "var", ctx->variant >= 0
-                                     ? lfr_variant_name(rules, route,
-                                                        ctx->variant)
-                                     : "none");
+    ngx_http_icp_json_lit(j, ",\"seg\":");
+    ngx_http_icp_json_name(j, lfr_segment_name(rules, ctx->result.segment));
+    ngx_http_icp_json_lit(j, ",\"per\":");
+    ngx_http_icp_json_name(j, lfr_persona_name(rules, ctx->result.persona));
+    ngx_http_icp_json_lit(j, ",\"score\":");
+    ngx_http_icp_json_int(j, ctx->result.score);
+    ngx_http_icp_json_lit(j, ",\"route\":");
+    ngx_http_icp_json_name(j, route != LFR_NONE
+                              ? lfr_route_name(rules, route) : "none");
+    ngx_http_icp_json_lit(j, ",\"exp\":");
+    ngx_http_icp_json_name(j, exp ? exp : "");
+    ngx_http_icp_json_lit(j, ",\"var\":");
+    ngx_http_icp_json_name(j, ctx->variant >= 0
+                              ? lfr_variant_name(rules, route, ctx->variant)
+                              : "none");
 
     /*
      * Without icp_secret no assignment is remembered, so only a visitor
@@ -267,53 +303,70 @@ ngx_http_icp_log_exposure(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
 
     mcf = ngx_http_get_module_main_conf(r, ngx_http_icp_module);
 
-    ngx_http_icp_json_bool(j, "new", exp && ctx->new_assignment
-                                     && (mcf->secret.len || ctx->new_visitor));
+    ngx_http_icp_json_lit(j, ",\"new\":");
+    ngx_http_icp_json_bool(j, exp && ctx->new_assignment
+                              && (mcf->secret.len || ctx->new_visitor));
 
     if (exp) {
-        ngx_http_icp_json_name(j, "weights");
-        ngx_http_icp_json_raw(j, "{", 1);
+        ngx_http_icp_json_lit(j, ",\"weights\":{");
 
         n = lfr_route_nvariants(rules, route);
 
         for (v = 0; v < n; v++) {
-            name = lfr_variant_name(rules, route, v);
-            ngx_http_icp_json_key(j, (const u_char *) name, ngx_strlen(name));
-            ngx_http_icp_json_raw_int(j, lfr_variant_weight(rules, route, v));
+            if (v) {
+                ngx_http_icp_json_lit(j, ",");
+            }
+
+            ngx_http_icp_json_name(j, lfr_variant_name(rules, route, v));
+            ngx_http_icp_json_lit(j, ":");
+            ngx_http_icp_json_int(j, lfr_variant_weight(rules, route, v));
         }
 
-        ngx_http_icp_json_raw(j, "}", 1);
+        ngx_http_icp_json_lit(j, "}");
     }
 
     /* why, for whoever reads the log when a visitor asks "why this page" */
     reason = ngx_http_icp_reason(r, ctx);
-    ngx_http_icp_json_str(j, "reason", reason->data, reason->len);
+
+    ngx_http_icp_json_lit(j, ",\"reason\":");
+
+    ngx_http_icp_json_quoted(j, reason->data, reason->len);
 
     utm = &ctx->context.utm;
 
-    ngx_http_icp_json_name(j, "utm");
-    ngx_http_icp_json_raw(j, "{", 1);
+    ngx_http_icp_json_lit(j, ",\"utm\":{");
 
     for (i = 0; i <= ICP_UTM_CONTENT; i++) {
-        ngx_http_icp_json_str(j, icp_utm_names[i], (u_char *) utm->value[i],
-                              utm->present & (1u << i) ? utm->len[i] : 0);
+        if (i) {
+            ngx_http_icp_json_lit(j, ",");
+        }
+
+        ngx_http_icp_json_name(j, icp_utm_names[i]);
+        ngx_http_icp_json_lit(j, ":");
+        ngx_http_icp_json_string(j, (u_char *) utm->value[i],
+                                 utm->present & (1u << i) ? utm->len[i] : 0);
     }
 
-    ngx_http_icp_json_raw(j, "}", 1);
-
-    ngx_http_icp_json_name(j, "firmo");
-    ngx_http_icp_json_raw(j, "{", 1);
+    ngx_http_icp_json_lit(j, "},\"firmo\":{");
 
     f = ctx->firmo.firmo;
 
     for (i = 0; i < ctx->firmo.nfirmo; i++) {
-        ngx_http_icp_json_key(j, f[i].name.data, f[i].name.len);
+        if (i) {
+            ngx_http_icp_json_lit(j, ",");
+        }
+
+        ngx_http_icp_json_quoted(j, f[i].name.data, f[i].name.len);
+
+        ngx_http_icp_json_lit(j, ":");
         ngx_http_icp_json_string(j, f[i].value.data, f[i].value.len);
     }
 
-    ngx_http_icp_json_raw(j, "}", 1);
+    ngx_http_icp_json_lit(j, "}");
 }
 
+
+/* Assignments come from a cookie, perhaps of older rules: all scanned. */
 
 static void
 ngx_http_icp_log_conversion(ngx_http_icp_ctx_t *ctx, ngx_http_icp_json_t *j)
@@ -321,60 +374,68 @@ ngx_http_icp_log_conversion(ngx_http_icp_ctx_t *ctx, ngx_http_icp_json_t *j)
     unsigned           i;
     icp_assignment_t  *a;
 
-    ngx_http_icp_json_str(j, "goal", ctx->goal.data, ctx->goal.len);
-    ngx_http_icp_json_raw(j, ",\"assignments\":[",
-                          sizeof(",\"assignments\":[") - 1);
+    ngx_http_icp_json_lit(j, ",\"goal\":");
+    ngx_http_icp_json_string(j, ctx->goal.data, ctx->goal.len);
+    ngx_http_icp_json_lit(j, ",\"assignments\":[");
 
     for (i = 0; i < ctx->context.nassign; i++) {
         a = &ctx->context.assign[i];
 
-        ngx_http_icp_json_raw(j, i ? ",{" : "{", i ? 2 : 1);
-        ngx_http_icp_json_str(j, "exp", (u_char *) a->experiment,
-                              a->experiment_len);
-        ngx_http_icp_json_str(j, "var", (u_char *) a->variant,
-                              a->variant_len);
-        ngx_http_icp_json_raw(j, "}", 1);
+        if (i) {
+            ngx_http_icp_json_lit(j, ",");
+        }
+
+        ngx_http_icp_json_lit(j, "{\"exp\":");
+        ngx_http_icp_json_string(j, (u_char *) a->experiment,
+                                 a->experiment_len);
+        ngx_http_icp_json_lit(j, ",\"var\":");
+        ngx_http_icp_json_string(j, (u_char *) a->variant, a->variant_len);
+        ngx_http_icp_json_lit(j, "}");
     }
 
-    ngx_http_icp_json_raw(j, "]", 1);
+    /* a goal location may have no rules of its own */
 
-    ngx_http_icp_json_cstr(j, "seg", ctx->classified
-                           ? lfr_segment_name(ctx->rules->rules,
-                                              ctx->result.segment)
-                           : "none");
-    ngx_http_icp_json_cstr(j, "per", ctx->classified
-                           ? lfr_persona_name(ctx->rules->rules,
-                                              ctx->result.persona)
-                           : "none");
+    if (!ctx->classified) {
+        ngx_http_icp_json_lit(j, "],\"seg\":\"none\",\"per\":\"none\"");
+        return;
+    }
+
+    ngx_http_icp_json_lit(j, "],\"seg\":");
+    ngx_http_icp_json_name(j, lfr_segment_name(ctx->rules->rules,
+                                               ctx->result.segment));
+    ngx_http_icp_json_lit(j, ",\"per\":");
+    ngx_http_icp_json_name(j, lfr_persona_name(ctx->rules->rules,
+                                               ctx->result.persona));
 }
 
 
 static void
 ngx_http_icp_log_tail(ngx_http_icp_ctx_t *ctx, ngx_http_icp_json_t *j)
 {
-    ngx_http_icp_json_str(j, "cache", ngx_http_icp_cache_names[
-                                          ctx->firmo.cache].data,
-                          ngx_http_icp_cache_names[ctx->firmo.cache].len);
-    ngx_http_icp_json_bool(j, "bot", ctx->bot);
-    ngx_http_icp_json_bool(j, "preview", ctx->preview);
-    ngx_http_icp_json_raw(j, "}", 1);
+    ngx_str_t  *cache;
+
+    cache = &ngx_http_icp_cache_names[ctx->firmo.cache];
+
+    ngx_http_icp_json_lit(j, ",\"cache\":");
+    ngx_http_icp_json_quoted(j, cache->data, cache->len);
+    ngx_http_icp_json_lit(j, ",\"bot\":");
+    ngx_http_icp_json_bool(j, ctx->bot);
+    ngx_http_icp_json_lit(j, ",\"preview\":");
+    ngx_http_icp_json_bool(j, ctx->preview);
+    ngx_http_icp_json_lit(j, "}");
 }
 
 
-/* Makes room for len more bytes; the buffer doubles as it grows. */
+/* Makes room for len more bytes: the buffer doubles as it grows. */
 
 static ngx_int_t
-ngx_http_icp_json_reserve(ngx_http_icp_json_t *j, size_t len)
+ngx_http_icp_json_grow(ngx_http_icp_json_t *j, size_t len)
 {
     size_t   size;
     u_char  *p;
 
     if (j->failed) {
         return NGX_ERROR;
-    }
-
-    if ((size_t) (j->end - j->pos) >= len) {
-        return NGX_OK;
     }
 
     size = 2 * (j->end - j->start) + len;
@@ -393,12 +454,32 @@ ngx_http_icp_json_reserve(ngx_http_icp_json_t *j, size_t len)
 }
 
 
-static void
-ngx_http_icp_json_raw(ngx_http_icp_json_t *j, const char *s, size_t len)
+static ngx_inline void
+ngx_http_icp_json_raw(ngx_http_icp_json_t *j, const u_char *s, size_t len)
 {
-    if (ngx_http_icp_json_reserve(j, len) == NGX_OK) {
+    if ((size_t) (j->end - j->pos) >= len
+        || ngx_http_icp_json_grow(j, len) == NGX_OK)
+    {
         j->pos = ngx_cpymem(j->pos, s, len);
     }
+}
+
+
+/* A string known to need no escaping. */
+
+static void
+ngx_http_icp_json_quoted(ngx_http_icp_json_t *j, const u_char *s,
+    size_t len)
+{
+    if ((size_t) (j->end - j->pos) < len + 2
+        && ngx_http_icp_json_grow(j, len + 2) != NGX_OK)
+    {
+        return;
+    }
+
+    *j->pos++ = '"';
+    j->pos = ngx_cpymem(j->pos, s, len);
+    *j->pos++ = '"';
 }
 
 
@@ -412,100 +493,40 @@ static void
 ngx_http_icp_json_string(ngx_http_icp_json_t *j, const u_char *s,
     size_t len)
 {
-    size_t  need, i;
+    size_t  need;
 
-    i = lfr_json_plain((const char *) s, len);
+    if (lfr_json_plain((const char *) s, len) == len) {
+        ngx_http_icp_json_quoted(j, s, len);
+        return;
+    }
 
-    need = i == len ? len : lfr_json_escape(NULL, 0, (const char *) s, len);
+    need = lfr_json_escape(NULL, 0, (const char *) s, len);
 
-    if (ngx_http_icp_json_reserve(j, need + 2) != NGX_OK) {
+    if ((size_t) (j->end - j->pos) < need + 2
+        && ngx_http_icp_json_grow(j, need + 2) != NGX_OK)
+    {
         return;
     }
 
     *j->pos++ = '"';
-
-    if (i == len) {
-        j->pos = ngx_cpymem(j->pos, s, len);
-
-    } else {
-        j->pos += lfr_json_escape((char *) j->pos, need, (const char *) s,
-                                  len);
-    }
-
+    j->pos += lfr_json_escape((char *) j->pos, need, (const char *) s, len);
     *j->pos++ = '"';
 }
 
 
-/*
- * A key from the rules or the configuration, after a comma unless it
- * opens its object.
- */
+/* A name from the rules, or one this module spells. */
 
 static void
-ngx_http_icp_json_key(ngx_http_icp_json_t *j, const u_char *key, size_t len)
+ngx_http_icp_json_name(ngx_http_icp_json_t *j, const char *s)
 {
-    if (j->pos > j->start && j->pos[-1] != '{' && j->pos[-1] != '[') {
-        ngx_http_icp_json_raw(j, ",", 1);
-    }
-
-    ngx_http_icp_json_string(j, key, len);
-    ngx_http_icp_json_raw(j, ":", 1);
-}
-
-
-/* A key this file spells: nothing in it to escape. */
-
-static void
-ngx_http_icp_json_name(ngx_http_icp_json_t *j, const char *key)
-{
-    size_t  len;
-
-    len = ngx_strlen(key);
-
-    if (ngx_http_icp_json_reserve(j, len + 4) != NGX_OK) {
-        return;
-    }
-
-    if (j->pos > j->start && j->pos[-1] != '{' && j->pos[-1] != '[') {
-        *j->pos++ = ',';
-    }
-
-    *j->pos++ = '"';
-    j->pos = ngx_cpymem(j->pos, key, len);
-    *j->pos++ = '"';
-    *j->pos++ = ':';
-}
-
-
-static void
-ngx_http_icp_json_str(ngx_http_icp_json_t *j, const char *key,
-    const u_char *s, size_t len)
-{
-    ngx_http_icp_json_name(j, key);
-    ngx_http_icp_json_string(j, s, len);
-}
-
-
-static void
-ngx_http_icp_json_cstr(ngx_http_icp_json_t *j, const char *key,
-    const char *s)
-{
-    ngx_http_icp_json_str(j, key, (const u_char *) s, ngx_strlen(s));
-}
-
-
-static void
-ngx_http_icp_json_int(ngx_http_icp_json_t *j, const char *key, ngx_int_t n)
-{
-    ngx_http_icp_json_name(j, key);
-    ngx_http_icp_json_raw_int(j, n);
+    ngx_http_icp_json_quoted(j, (const u_char *) s, ngx_strlen(s));
 }
 
 
 /* Scores and weights: small numbers, not worth ngx_sprintf's parsing. */
 
 static void
-ngx_http_icp_json_raw_int(ngx_http_icp_json_t *j, ngx_int_t n)
+ngx_http_icp_json_int(ngx_http_icp_json_t *j, ngx_int_t n)
 {
     u_char      buf[NGX_INT_T_LEN], *p;
     ngx_uint_t  u;
@@ -522,20 +543,17 @@ ngx_http_icp_json_raw_int(ngx_http_icp_json_t *j, ngx_int_t n)
         *--p = '-';
     }
 
-    ngx_http_icp_json_raw(j, (char *) p, buf + NGX_INT_T_LEN - p);
+    ngx_http_icp_json_raw(j, p, buf + NGX_INT_T_LEN - p);
 }
 
 
 static void
-ngx_http_icp_json_bool(ngx_http_icp_json_t *j, const char *key,
-    ngx_uint_t value)
+ngx_http_icp_json_bool(ngx_http_icp_json_t *j, ngx_uint_t value)
 {
-    ngx_http_icp_json_name(j, key);
-
     if (value) {
-        ngx_http_icp_json_raw(j, "true", 4);
+        ngx_http_icp_json_lit(j, "true");
 
     } else {
-        ngx_http_icp_json_raw(j, "false", 5);
+        ngx_http_icp_json_lit(j, "false");
     }
 }

@@ -174,6 +174,32 @@ static const struct {
       "1:5: error: invalid icp name 'a/b': use letters, digits, '_', '-' and "
       "'.'\n" },
 
+    /*
+     * names go into log records unescaped (ngx_http_icp_log.c): a quote
+     * or a backslash in any of them is refused here
+     */
+    { "persona p\"q { utm_source == x; }\n",
+      "1:9: error: invalid persona name 'p\"q': use letters, digits, '_', "
+      "'-' and '.'\n" },
+    { "route * * {\n"
+      "    experiment e\\;\n"
+      "    variant a /a 50;\n"
+      "    variant b /b 50;\n"
+      "}\n",
+      "2:16: error: invalid experiment name 'e\\': use letters, digits, '_'"
+      ", '-' and '.'\n" },
+    { "route * * {\n"
+      "    variant a\"b /a;\n"
+      "}\n",
+      "2:13: error: invalid variant name 'a\"b': use letters, digits, '_', "
+      "'-' and '.'\n" },
+    { "icp a {\n"
+      "    firmo.x\"y > 1;\n"
+      "}\n",
+      "2:5: error: unknown field 'firmo.x\"y': expected a UTM field, click_id"
+      ", visits, a firmographic or contact field, firmo.NAME, contact.NAME or"
+      " $NAME\n" },
+
     /* zero weight */
     { "icp a {\n"
       "    employees > 10 weight 0;\n"
