@@ -108,9 +108,29 @@ icp_utf8_len(const unsigned char *p, size_t n)
 size_t
 icp_query_decode(char *dst, size_t size, const char *src, size_t len)
 {
-    unsigned char  raw[ICP_VALUE_MAX * 4];
+    unsigned char  raw[ICP_VALUE_MAX * 4], c;
     size_t         i, n, out, clen;
     int            hi, lo;
+
+    /*
+     * Nearly every UTM value is printable ASCII with nothing to decode:
+     * the prefix that fits is the whole result.
+     */
+
+    n = len < size ? len : size;
+
+    for (i = 0; i < n; i++) {
+        c = (unsigned char) src[i];
+
+        if (c < 0x20 || c >= 0x7f || c == '%' || c == '+') {
+            break;
+        }
+    }
+
+    if (i == n) {
+        memcpy(dst, src, n);
+        return n;
+    }
 
     /* decode first, into a bounded buffer: the tail past it is cut anyway */
 
@@ -209,12 +229,18 @@ static int
 icp_query_utm_pair(void *data, const char *name, size_t nlen,
     const char *value, size_t vlen)
 {
+    int         c;
     icp_utm_t  *utm = data;
     unsigned    i;
 
     if (nlen > 4 && icp_name_eq(name, 4, "utm_")) {
+        /* a name is compared only with those of its first letter */
+
+        c = name[4] | 0x20;
+
         for (i = 0; i < ICP_UTM_N; i++) {
-            if ((utm->present & (1u << i)) == 0
+            if (c == icp_utm_names[i][0]
+                && (utm->present & (1u << i)) == 0
                 && icp_name_eq(name + 4, nlen - 4, icp_utm_names[i]))
             {
                 utm->len[i] = icp_query_decode(utm->value[i], ICP_VALUE_MAX,
@@ -228,8 +254,12 @@ icp_query_utm_pair(void *data, const char *name, size_t nlen,
     }
 
     if (utm->click_id == NULL && vlen > 0) {
+        c = name[0] | 0x20;
+
         for (i = 0; icp_click_id_names[i]; i++) {
-            if (icp_name_eq(name, nlen, icp_click_id_names[i])) {
+            if (c == icp_click_id_names[i][0]
+                && icp_name_eq(name, nlen, icp_click_id_names[i]))
+            {
                 utm->click_id = icp_click_id_names[i];
                 break;
             }

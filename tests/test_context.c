@@ -83,6 +83,46 @@ test_round_trip(void **state)
 }
 
 
+/* the count is written by hand: every width, and no room for it */
+
+static void
+test_visits_encoded(void **state)
+{
+    char           cookie[ICP_CONTEXT_COOKIE_MAX], want[16];
+    size_t         len, i, n, mac;
+    icp_context_t  in, out;
+    unsigned       visits[] = { 0, 7, 10, 99, 100, 12345, 999999999u,
+                               4294967295u };
+
+    (void) state;
+
+    /* "n=0." and the MAC */
+    memset(&in, 0, sizeof(icp_context_t));
+    mac = encode(&in, cookie, sizeof(cookie)) - 4;
+    assert_int_equal(mac, 22);
+
+    for (i = 0; i < sizeof(visits) / sizeof(visits[0]); i++) {
+        memset(&in, 0, sizeof(icp_context_t));
+        in.visits = visits[i];
+
+        n = (size_t) snprintf(want, sizeof(want), "n=%u.", visits[i]);
+
+        len = encode(&in, cookie, sizeof(cookie));
+        assert_int_equal(len, n + mac);
+        assert_memory_equal(cookie, want, n);
+
+        /* the reader keeps 9 digits: a billion visits is enough */
+        assert_int_equal(decode(cookie, len, &out), ICP_CONTEXT_OK);
+        assert_int_equal(out.visits, visits[i] < 1000000000u
+                                     ? visits[i] : 429496729u);
+
+        /* one byte short of "n=DIGITS", the '.' and the MAC: refused */
+        assert_int_equal(encode(&in, cookie, n + mac - 1), 0);
+        assert_int_equal(encode(&in, cookie, n + mac + 1), len);
+    }
+}
+
+
 static void
 test_tampering_detected(void **state)
 {
@@ -289,6 +329,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_visits_encoded),
         cmocka_unit_test(test_tampering_detected),
         cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_assignments_capped),

@@ -164,6 +164,49 @@ test_truncated_on_character_boundary(void **state)
 }
 
 
+/* a plain prefix is copied as it is; anything else takes the long way */
+
+static void
+test_decode_plain_and_not(void **state)
+{
+    char    src[80], dst[ICP_VALUE_MAX];
+    size_t  n;
+
+    (void) state;
+
+    memset(src, 'a', sizeof(src));
+
+    /* all plain, longer than the room: cut */
+    assert_int_equal(icp_query_decode(dst, 64, src, 70), 64);
+    assert_int_equal(icp_query_decode(dst, 2, "abc", 3), 2);
+    assert_memory_equal(dst, "ab", 2);
+    assert_int_equal(icp_query_decode(dst, 64, "", 0), 0);
+
+    /* what needs work past the room does not matter */
+    memcpy(src + 64, "%00+", 4);
+    assert_int_equal(icp_query_decode(dst, 64, src, 68), 64);
+
+    /* a raw control byte inside: dropped, the next byte moves up */
+    src[10] = '\x01';
+    n = icp_query_decode(dst, 64, src, 66);
+    assert_int_equal(n, 64);
+    assert_null(memchr(dst, '\x01', n));
+    src[10] = 'a';
+
+    /* the last byte that fits needs decoding */
+    memcpy(src + 63, "%41", 3);
+    assert_int_equal(icp_query_decode(dst, 64, src, 66), 64);
+    assert_int_equal(dst[63], 'A');
+
+    assert_int_equal(icp_query_decode(dst, 64, "a+b", 3), 3);
+    assert_memory_equal(dst, "a b", 3);
+
+    /* raw UTF-8 stays, raw invalid bytes become '?' */
+    assert_int_equal(icp_query_decode(dst, 64, "\xc3\xa9t\xff", 4), 4);
+    assert_memory_equal(dst, "\xc3\xa9t?", 4);
+}
+
+
 static void
 test_click_ids(void **state)
 {
@@ -234,6 +277,7 @@ main(void)
         cmocka_unit_test(test_control_characters_dropped),
         cmocka_unit_test(test_invalid_utf8_replaced),
         cmocka_unit_test(test_truncated_on_character_boundary),
+        cmocka_unit_test(test_decode_plain_and_not),
         cmocka_unit_test(test_click_ids),
         cmocka_unit_test(test_query_arg),
         cmocka_unit_test(test_many_parameters),
