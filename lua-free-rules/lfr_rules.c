@@ -123,7 +123,8 @@ int
 lfr_parse_number(const char *s, size_t len, double *num)
 {
     size_t       i, digits, frac;
-    double       mant, mult;
+    double       mult;
+    uint64_t     mant;
     int          neg, dot;
 
     static const double  p10[] = {
@@ -154,9 +155,14 @@ lfr_parse_number(const char *s, size_t len, double *num)
     frac = 0;
     dot = 0;
 
+    /*
+     * the digits are summed in an integer, cheaper than in a double and
+     * as exact: 15 digits stay below 2^53; more, which may wrap, are
+     * refused below
+     */
     for ( /* void */ ; i < len; i++) {
         if (s[i] >= '0' && s[i] <= '9') {
-            mant = mant * 10 + (s[i] - '0');
+            mant = mant * 10 + (unsigned) (s[i] - '0');
             digits++;
             frac += dot;
 
@@ -173,7 +179,7 @@ lfr_parse_number(const char *s, size_t len, double *num)
         return -1;
     }
 
-    *num = mant * mult / p10[frac];
+    *num = (double) mant * mult / p10[frac];
 
     if (neg) {
         *num = -*num;
