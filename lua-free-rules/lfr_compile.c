@@ -283,7 +283,7 @@ lfr_slot(lfr_parser_t *p, uint32_t *slot)
 
     for (i = 0; i < rules->nslots; i++) {
         if (rules->slots[i].source == source
-            && strlen(rules->slots[i].name) == len
+            && rules->slots[i].len == len
             && memcmp(rules->slots[i].name, name, len) == 0)
         {
             *slot = i;
@@ -300,6 +300,7 @@ lfr_slot(lfr_parser_t *p, uint32_t *slot)
     rules->slots = s;
     s = &rules->slots[rules->nslots];
     s->source = source;
+    s->len = len;
     s->name = lfr_strdup(rules, name, len);
     if (s->name == NULL) {
         return lfr_oom(p);

@@ -102,6 +102,7 @@ typedef struct {
 typedef struct {
     lfr_source_t  source;
     const char   *name;
+    size_t        len;          /* of name */
 } lfr_slot_t;
 
 

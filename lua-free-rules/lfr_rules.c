@@ -58,6 +58,7 @@ lfr_rules_new(void)
 
     for (i = 0; i < LFR_SLOT_FIXED; i++) {
         rules->slots[i].name = lfr_fixed_names[i];
+        rules->slots[i].len = strlen(lfr_fixed_names[i]);
         rules->slots[i].source = lfr_fixed_source(i);
     }
 
@@ -343,6 +344,13 @@ lfr_slot_name(const lfr_rules_t *rules, size_t slot)
 }
 
 
+size_t
+lfr_slot_name_len(const lfr_rules_t *rules, size_t slot)
+{
+    return rules->slots[slot].len;
+}
+
+
 int
 lfr_slot_find(const lfr_rules_t *rules, lfr_source_t source,
     const char *name)
@@ -374,7 +382,7 @@ lfr_field_find(const lfr_rules_t *rules, const char *field, size_t len)
 
     for (i = 0; i < rules->nslots; i++) {
         if (rules->slots[i].source == source
-            && strlen(rules->slots[i].name) == nlen
+            && rules->slots[i].len == nlen
             && memcmp(rules->slots[i].name, name, nlen) == 0)
         {
             return (int) i;
