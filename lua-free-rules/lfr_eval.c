@@ -14,8 +14,8 @@
 static void
 lfr_reset(const lfr_rules_t *rules)
 {
-    memset(rules->scratch, 0, rules->nslots * sizeof(lfr_scratch_t));
-    memset(rules->memo, 0, rules->nmemo);
+    memset(rules->scratch, 0,
+           rules->nslots * sizeof(lfr_scratch_t) + rules->nmemo);
 }
 
 

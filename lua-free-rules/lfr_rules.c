@@ -315,7 +315,6 @@ lfr_free(lfr_rules_t *rules)
     free(rules->routes);
     free(rules->variants);
     free(rules->scratch);
-    free(rules->memo);
     free(rules->order);
     free(rules->route_table);
     lfr_dict_free(rules);
