@@ -123,10 +123,11 @@ lfr_strdup(lfr_rules_t *rules, const char *s, size_t len)
 int
 lfr_parse_number(const char *s, size_t len, double *num)
 {
-    size_t       i, digits, frac;
+    size_t       i, start, dot, digits, frac;
     double       mult;
+    unsigned     d;
     uint64_t     mant;
-    int          neg, dot;
+    int          neg;
 
     static const double  p10[] = {
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
@@ -152,28 +153,31 @@ lfr_parse_number(const char *s, size_t len, double *num)
     }
 
     mant = 0;
-    digits = 0;
-    frac = 0;
-    dot = 0;
+    start = i;
+    dot = 0;        /* the position after the '.', 0 without one */
 
     /*
      * the digits are summed in an integer, cheaper than in a double and
      * as exact: 15 digits stay below 2^53; more, which may wrap, are
-     * refused below
+     * refused below.  Only the '.' is remembered: the counts of digits
+     * follow from its position.
      */
     for ( /* void */ ; i < len; i++) {
-        if (s[i] >= '0' && s[i] <= '9') {
-            mant = mant * 10 + (unsigned) (s[i] - '0');
-            digits++;
-            frac += dot;
+        d = (unsigned char) s[i] - (unsigned) '0';
 
-        } else if (s[i] == '.' && !dot) {
-            dot = 1;
+        if (d <= 9) {
+            mant = mant * 10 + d;
+
+        } else if (s[i] == '.' && dot == 0) {
+            dot = i + 1;
 
         } else {
             return -1;
         }
     }
+
+    digits = len - start - (dot != 0);
+    frac = dot ? len - dot : 0;
 
     /* beyond this a double no longer holds the digits exactly */
     if (digits == 0 || digits > 15) {

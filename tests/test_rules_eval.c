@@ -545,6 +545,13 @@ test_dict_every_byte(void **state)
 static void
 test_number_digits(void **state)
 {
+    size_t  i;
+
+    static const char  *bad[] = {
+        "", ".", "-", "+", "K", "-K", "1.2.3", "..5", "5..", "1e3", "0x10",
+        "--1", "1-", " 1", "1 "
+    };
+
     (void) state;
 
     assert_true(holds("revenue == 123456789012345", "revenue",
@@ -561,6 +568,19 @@ test_number_digits(void **state)
     assert_true(holds("revenue == 1.5M", "revenue", "1500000", NULL));
     assert_true(holds("revenue == -2.5K", "revenue", "-2500", NULL));
     assert_true(holds("revenue in -1..1", "revenue", "-0", NULL));
+
+    /* the digits before and after the point count alike */
+    assert_true(holds("revenue == 0.5", "revenue", ".5", NULL));
+    assert_true(holds("revenue == 5", "revenue", "5.", NULL));
+    assert_true(holds("revenue == 1234.5K", "revenue", "1234500", NULL));
+    assert_true(holds("revenue > 1", "revenue", "12345678901234.5", NULL));
+    assert_false(holds("revenue > 1", "revenue", "123456789012345.6",
+                       NULL));
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_false(holds("revenue > -1", "revenue", bad[i], NULL));
+        assert_false(holds("revenue < 1", "revenue", bad[i], NULL));
+    }
 }
 
 
