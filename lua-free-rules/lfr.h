@@ -87,6 +87,8 @@ void lfr_free(lfr_rules_t *rules);
 size_t lfr_nslots(const lfr_rules_t *rules);
 lfr_source_t lfr_slot_source(const lfr_rules_t *rules, size_t slot);
 const char *lfr_slot_name(const lfr_rules_t *rules, size_t slot);
+/* The length of lfr_slot_name, kept: hosts match names on every request. */
+size_t lfr_slot_name_len(const lfr_rules_t *rules, size_t slot);
 /* -1 when the rules do not read that field. */
 int lfr_slot_find(const lfr_rules_t *rules, lfr_source_t source,
     const char *name);

@@ -283,7 +283,7 @@ lfr_slot(lfr_parser_t *p, uint32_t *slot)
 
     for (i = 0; i < rules->nslots; i++) {
         if (rules->slots[i].source == source
-            && strlen(rules->slots[i].name) == len
+            && rules->slots[i].len == len
             && memcmp(rules->slots[i].name, name, len) == 0)
         {
             *slot = i;
@@ -300,6 +300,7 @@ lfr_slot(lfr_parser_t *p, uint32_t *slot)
     rules->slots = s;
     s = &rules->slots[rules->nslots];
     s->source = source;
+    s->len = len;
     s->name = lfr_strdup(rules, name, len);
     if (s->name == NULL) {
         return lfr_oom(p);
@@ -890,16 +891,19 @@ lfr_finish(lfr_parser_t *p)
         return lfr_oom(p);
     }
 
-    rules->scratch = calloc(rules->nslots, sizeof(lfr_scratch_t));
-    rules->memo = calloc(rules->nmemo + 1, 1);
+    /* the verdicts after the slots' facts: one memset clears both */
+    rules->scratch = calloc(1, rules->nslots * sizeof(lfr_scratch_t)
+                               + rules->nmemo + 1);
     rules->match_data = pcre2_match_data_create(1, NULL);
     rules->match_ctx = pcre2_match_context_create(NULL);
 
-    if (rules->scratch == NULL || rules->memo == NULL
-        || rules->match_data == NULL || rules->match_ctx == NULL)
+    if (rules->scratch == NULL || rules->match_data == NULL
+        || rules->match_ctx == NULL)
     {
         return lfr_oom(p);
     }
+
+    rules->memo = (unsigned char *) &rules->scratch[rules->nslots];
 
     /* a pathological regex such as (a+)+$ gives up instead of spinning */
     pcre2_set_match_limit(rules->match_ctx, 100000);

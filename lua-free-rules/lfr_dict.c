@@ -18,41 +18,56 @@ lfr_lower(unsigned char c)
 
 
 /*
+ * The bytes of a text shorter than 8 in one word, without a loop over
+ * them: two loads that overlap when the length is not a power of two, so
+ * that every byte is in the word.  Two texts of the same length have the
+ * same word exactly when they have the same bytes.
+ */
+static uint64_t
+lfr_dict_short(const char *s, size_t len)
+{
+    uint16_t  a2, b2;
+    uint32_t  a4, b4;
+
+    if (len >= 4) {
+        memcpy(&a4, s, 4);
+        memcpy(&b4, s + len - 4, 4);
+        return (uint64_t) b4 << 32 | a4;
+    }
+
+    if (len >= 2) {
+        memcpy(&a2, s, 2);
+        memcpy(&b2, s + len - 2, 2);
+        return (uint64_t) b2 << 16 | a2;
+    }
+
+    return len ? (unsigned char) s[0] : 0;
+}
+
+
+/*
  * A hash that ignores ASCII case and reads at most 16 bytes: the first
  * and the last 8, with the length.  Bytes are OR-ed with 0x20, which
  * makes "US" and "us" equal (and a few other pairs, which the full
  * comparison then tells apart).
  */
-static uint64_t
-lfr_dict_word(const char *s, size_t len)
-{
-    size_t    i;
-    uint64_t  w;
-
-    if (len >= 8) {
-        memcpy(&w, s, 8);
-        return w | 0x2020202020202020ULL;
-    }
-
-    w = 0;
-
-    for (i = 0; i < len; i++) {
-        w = (w << 8) | ((unsigned char) s[i] | 0x20);
-    }
-
-    return w;
-}
-
-
 static uint32_t
 lfr_dict_hash(const char *s, size_t len)
 {
-    uint64_t  h;
+    uint64_t  h, w;
 
-    h = lfr_dict_word(s, len) * 0x9e3779b97f4a7c15ULL;
+    if (len >= 8) {
+        memcpy(&w, s, 8);
+        h = (w | 0x2020202020202020ULL) * 0x9e3779b97f4a7c15ULL;
 
-    if (len > 8) {
-        h ^= lfr_dict_word(s + len - 8, 8) * 0xc2b2ae3d27d4eb4fULL;
+        if (len > 8) {
+            memcpy(&w, s + len - 8, 8);
+            h ^= (w | 0x2020202020202020ULL) * 0xc2b2ae3d27d4eb4fULL;
+        }
+
+    } else {
+        h = (lfr_dict_short(s, len) | 0x2020202020202020ULL)
+            * 0x9e3779b97f4a7c15ULL;
     }
 
     h ^= len;
@@ -78,28 +93,33 @@ lfr_fold8(uint64_t x)
 }
 
 
-/* Whether s, in any case, equals t, stored in lower case. */
+/*
+ * Whether s, in any case, equals t, stored in lower case: word by word,
+ * the last word overlapping the one before it.
+ */
 static int
 lfr_dict_eq(const char *t, const char *s, size_t len)
 {
+    size_t    i;
     uint64_t  a, b;
 
-    for ( /* void */ ; len >= 8; len -= 8, s += 8, t += 8) {
-        memcpy(&a, s, 8);
-        memcpy(&b, t, 8);
+    if (len < 8) {
+        return lfr_fold8(lfr_dict_short(s, len)) == lfr_dict_short(t, len);
+    }
+
+    for (i = 0; i + 8 < len; i += 8) {
+        memcpy(&a, s + i, 8);
+        memcpy(&b, t + i, 8);
 
         if (lfr_fold8(a) != b) {
             return 0;
         }
     }
 
-    for ( /* void */ ; len; len--) {
-        if (lfr_lower(*s++) != (unsigned char) *t++) {
-            return 0;
-        }
-    }
+    memcpy(&a, s + len - 8, 8);
+    memcpy(&b, t + len - 8, 8);
 
-    return 1;
+    return lfr_fold8(a) == b;
 }
 
 

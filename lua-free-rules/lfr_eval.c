@@ -14,8 +14,8 @@
 static void
 lfr_reset(const lfr_rules_t *rules)
 {
-    memset(rules->scratch, 0, rules->nslots * sizeof(lfr_scratch_t));
-    memset(rules->memo, 0, rules->nmemo);
+    memset(rules->scratch, 0,
+           rules->nslots * sizeof(lfr_scratch_t) + rules->nmemo);
 }
 
 
@@ -170,9 +170,13 @@ lfr_has(const lfr_rules_t *rules, const lfr_cond_t *c, const lfr_str_t *in)
         }
     }
 
+    if (!c->has_num) {
+        return 0;
+    }
+
     l.p = in->data;
     l.end = in->data + in->len;
-    l.done = !c->has_num;
+    l.done = 0;
 
     while (lfr_element(&l, &s, &len)) {
         if (lfr_parse_number(s, len, &num) == 0 && lfr_num_in(rules, c, num)) {

@@ -102,6 +102,7 @@ typedef struct {
 typedef struct {
     lfr_source_t  source;
     const char   *name;
+    size_t        len;          /* of name */
 } lfr_slot_t;
 
 
@@ -167,7 +168,8 @@ struct lfr_rules_s {
     /*
      * Per-call state: the slots' facts, and the verdict of each distinct
      * condition (0 not yet known, 1 false, 2 true), so a condition
-     * repeated in several blocks is tested once.
+     * repeated in several blocks is tested once.  memo follows scratch
+     * in its allocation.
      */
     lfr_scratch_t          *scratch;
     unsigned char          *memo;

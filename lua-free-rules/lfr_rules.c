@@ -58,6 +58,7 @@ lfr_rules_new(void)
 
     for (i = 0; i < LFR_SLOT_FIXED; i++) {
         rules->slots[i].name = lfr_fixed_names[i];
+        rules->slots[i].len = strlen(lfr_fixed_names[i]);
         rules->slots[i].source = lfr_fixed_source(i);
     }
 
@@ -122,9 +123,11 @@ lfr_strdup(lfr_rules_t *rules, const char *s, size_t len)
 int
 lfr_parse_number(const char *s, size_t len, double *num)
 {
-    size_t       i, digits, frac;
-    double       mant, mult;
-    int          neg, dot;
+    size_t       i, start, dot, digits, frac;
+    double       mult;
+    unsigned     d;
+    uint64_t     mant;
+    int          neg;
 
     static const double  p10[] = {
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
@@ -150,30 +153,38 @@ lfr_parse_number(const char *s, size_t len, double *num)
     }
 
     mant = 0;
-    digits = 0;
-    frac = 0;
-    dot = 0;
+    start = i;
+    dot = 0;        /* the position after the '.', 0 without one */
 
+    /*
+     * the digits are summed in an integer, cheaper than in a double and
+     * as exact: 15 digits stay below 2^53; more, which may wrap, are
+     * refused below.  Only the '.' is remembered: the counts of digits
+     * follow from its position.
+     */
     for ( /* void */ ; i < len; i++) {
-        if (s[i] >= '0' && s[i] <= '9') {
-            mant = mant * 10 + (s[i] - '0');
-            digits++;
-            frac += dot;
+        d = (unsigned char) s[i] - (unsigned) '0';
 
-        } else if (s[i] == '.' && !dot) {
-            dot = 1;
+        if (d <= 9) {
+            mant = mant * 10 + d;
+
+        } else if (s[i] == '.' && dot == 0) {
+            dot = i + 1;
 
         } else {
             return -1;
         }
     }
 
+    digits = len - start - (dot != 0);
+    frac = dot ? len - dot : 0;
+
     /* beyond this a double no longer holds the digits exactly */
     if (digits == 0 || digits > 15) {
         return -1;
     }
 
-    *num = mant * mult / p10[frac];
+    *num = (double) mant * mult / p10[frac];
 
     if (neg) {
         *num = -*num;
@@ -308,7 +319,6 @@ lfr_free(lfr_rules_t *rules)
     free(rules->routes);
     free(rules->variants);
     free(rules->scratch);
-    free(rules->memo);
     free(rules->order);
     free(rules->route_table);
     lfr_dict_free(rules);
@@ -334,6 +344,13 @@ const char *
 lfr_slot_name(const lfr_rules_t *rules, size_t slot)
 {
     return rules->slots[slot].name;
+}
+
+
+size_t
+lfr_slot_name_len(const lfr_rules_t *rules, size_t slot)
+{
+    return rules->slots[slot].len;
 }
 
 
@@ -368,7 +385,7 @@ lfr_field_find(const lfr_rules_t *rules, const char *field, size_t len)
 
     for (i = 0; i < rules->nslots; i++) {
         if (rules->slots[i].source == source
-            && strlen(rules->slots[i].name) == nlen
+            && rules->slots[i].len == nlen
             && memcmp(rules->slots[i].name, name, nlen) == 0)
         {
             return (int) i;

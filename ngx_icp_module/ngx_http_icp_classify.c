@@ -7,24 +7,27 @@
 
 
 static lfr_str_t ngx_http_icp_field(ngx_http_icp_field_t *fields,
-    ngx_uint_t n, const char *name);
+    ngx_uint_t n, const char *name, size_t len);
 
 
 ngx_int_t
 ngx_http_icp_classify(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx)
 {
-    u_char                     *visits;
+    u_char                     *p, *last;
     size_t                      slot;
     icp_utm_t                  *utm;
     lfr_str_t                  *in;
-    ngx_uint_t                  i;
-    const char                 *name;
+    ngx_uint_t                  i, n;
+    lfr_rules_t                *lr;
     ngx_http_icp_rules_t       *rules;
     ngx_http_variable_value_t  *v;
 
     rules = ctx->rules;
+    lr = rules->rules;
 
-    in = ngx_pcalloc(r->pool, rules->nslots * sizeof(lfr_str_t));
+    /* the visit count's digits after the slots: one allocation */
+    in = ngx_pcalloc(r->pool, rules->nslots * sizeof(lfr_str_t)
+                              + NGX_INT_T_LEN);
     if (in == NULL) {
         return NGX_ERROR;
     }
@@ -43,29 +46,34 @@ ngx_http_icp_classify(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx)
         in[LFR_SLOT_CLICK_ID].len = ngx_strlen(utm->click_id);
     }
 
-    visits = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
-    if (visits == NULL) {
-        return NGX_ERROR;
-    }
+    /* ngx_sprintf's format parsing costs more than the digits */
+    last = (u_char *) &in[rules->nslots] + NGX_INT_T_LEN;
+    p = last;
+    n = ctx->context.visits;
 
-    in[LFR_SLOT_VISITS].data = (char *) visits;
-    in[LFR_SLOT_VISITS].len = ngx_sprintf(visits, "%ui",
-                                          (ngx_uint_t) ctx->context.visits)
-                              - visits;
+    do {
+        *--p = (u_char) ('0' + n % 10);
+        n /= 10;
+    } while (n);
+
+    in[LFR_SLOT_VISITS].data = (char *) p;
+    in[LFR_SLOT_VISITS].len = last - p;
 
     for (slot = LFR_SLOT_FIXED; slot < rules->nslots; slot++) {
-        name = lfr_slot_name(rules->rules, slot);
-
-        switch (lfr_slot_source(rules->rules, slot)) {
+        switch (lfr_slot_source(lr, slot)) {
 
         case LFR_SRC_FIRMO:
             in[slot] = ngx_http_icp_field(ctx->firmo.firmo,
-                                          ctx->firmo.nfirmo, name);
+                                          ctx->firmo.nfirmo,
+                                          lfr_slot_name(lr, slot),
+                                          lfr_slot_name_len(lr, slot));
             break;
 
         case LFR_SRC_CONTACT:
             in[slot] = ngx_http_icp_field(ctx->firmo.contact,
-                                          ctx->firmo.ncontact, name);
+                                          ctx->firmo.ncontact,
+                                          lfr_slot_name(lr, slot),
+                                          lfr_slot_name_len(lr, slot));
             break;
 
         case LFR_SRC_VAR:
@@ -84,7 +92,7 @@ ngx_http_icp_classify(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx)
 
     ctx->inputs = in;
 
-    lfr_classify(rules->rules, in, &ctx->result);
+    lfr_classify(lr, in, &ctx->result);
 
     return NGX_OK;
 }
@@ -92,17 +100,14 @@ ngx_http_icp_classify(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx)
 
 static lfr_str_t
 ngx_http_icp_field(ngx_http_icp_field_t *fields, ngx_uint_t n,
-    const char *name)
+    const char *name, size_t len)
 {
-    size_t      len;
     lfr_str_t   s;
     ngx_uint_t  i;
 
-    len = ngx_strlen(name);
-
     for (i = 0; i < n; i++) {
         if (fields[i].name.len == len
-            && ngx_strncmp(fields[i].name.data, name, len) == 0)
+            && ngx_memcmp(fields[i].name.data, name, len) == 0)
         {
             s.data = (char *) fields[i].value.data;
             s.len = fields[i].value.len;

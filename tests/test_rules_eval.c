@@ -494,6 +494,211 @@ test_no_stale_state(void **state)
 
 
 /*
+ * The dictionary compares a text word by word, the last word overlapping
+ * the one before: a change in any byte, at any length, must tell.
+ */
+static void
+test_dict_every_byte(void **state)
+{
+    char          lit[40], in[40], cond[64];
+    size_t        len, i;
+    const char   *abc = "abcdefghijklmnopqrstuvwx";
+
+    (void) state;
+
+    for (len = 1; len <= 24; len++) {
+        memcpy(lit, abc, len);
+        lit[len] = '\0';
+        snprintf(cond, sizeof(cond), "industry == \"%s\"", lit);
+
+        assert_true(holds(cond, "industry", lit, NULL));
+
+        for (i = 0; i < len; i++) {
+            memcpy(in, lit, len + 1);
+            in[i] = (char) (in[i] - 'a' + 'A');
+            assert_true(holds(cond, "industry", in, NULL));
+
+            in[i] = 'z';
+            assert_false(holds(cond, "industry", in, NULL));
+        }
+
+        memcpy(in, lit, len + 1);
+        in[len - 1] = '\0';
+        assert_false(holds(cond, "industry", in, NULL));
+
+        memcpy(in, lit, len);
+        in[len] = 'a';
+        in[len + 1] = '\0';
+        assert_false(holds(cond, "industry", in, NULL));
+    }
+
+    /* 0x20 apart but not letters: not the same in any case */
+    assert_false(holds("industry == \"a@b\"", "industry", "a`b", NULL));
+    assert_false(holds("industry == \"a[b\"", "industry", "a{b", NULL));
+    assert_true(holds("industry in (\"\")", "industry", "", NULL));
+    assert_false(holds("industry in (\"\")", "industry", "a", NULL));
+    assert_true(holds("industry == \"\xc3\xa9t\xc3\xa9s\"", "industry",
+                      "\xc3\xa9T\xc3\xa9S", NULL));
+}
+
+
+static void
+test_number_digits(void **state)
+{
+    size_t  i;
+
+    static const char  *bad[] = {
+        "", ".", "-", "+", "K", "-K", "1.2.3", "..5", "5..", "1e3", "0x10",
+        "--1", "1-", " 1", "1 "
+    };
+
+    (void) state;
+
+    assert_true(holds("revenue == 123456789012345", "revenue",
+                      "123456789012345", NULL));
+    assert_true(holds("revenue > 1", "revenue", "999999999999999", NULL));
+    /* more than 15 digits, or enough to wrap 64 bits: not a number */
+    assert_false(holds("revenue > 1", "revenue", "1234567890123456", NULL));
+    assert_false(holds("revenue > 0", "revenue", "18446744073709551617",
+                       NULL));
+    assert_false(holds("revenue < 1", "revenue", "18446744073709551616",
+                       NULL));
+    assert_true(holds("revenue == 0.000000000000001", "revenue",
+                      "0.000000000000001", NULL));
+    assert_true(holds("revenue == 1.5M", "revenue", "1500000", NULL));
+    assert_true(holds("revenue == -2.5K", "revenue", "-2500", NULL));
+    assert_true(holds("revenue in -1..1", "revenue", "-0", NULL));
+
+    /* the digits before and after the point count alike */
+    assert_true(holds("revenue == 0.5", "revenue", ".5", NULL));
+    assert_true(holds("revenue == 5", "revenue", "5.", NULL));
+    assert_true(holds("revenue == 1234.5K", "revenue", "1234500", NULL));
+    assert_true(holds("revenue > 1", "revenue", "12345678901234.5", NULL));
+    assert_false(holds("revenue > 1", "revenue", "123456789012345.6",
+                       NULL));
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_false(holds("revenue > -1", "revenue", bad[i], NULL));
+        assert_false(holds("revenue < 1", "revenue", bad[i], NULL));
+    }
+}
+
+
+/*
+ * The verdicts of up to six conditions in one ICP, read back from its
+ * score: with weights 1, 2, 4 ... 32, 100 * earned / total tells which
+ * held.
+ */
+static unsigned
+verdicts(const char **conds, size_t n, const char **fields,
+    const char **values)
+{
+    char           src[1024], *p;
+    size_t         i;
+    unsigned       earned;
+    lfr_str_t      in[MAXSLOTS];
+    lfr_rules_t   *rules;
+    lfr_result_t   r;
+    int            slot;
+
+    p = src + snprintf(src, sizeof(src), "icp all {\n");
+
+    for (i = 0; i < n; i++) {
+        p += snprintf(p, src + sizeof(src) - p, "    %s weight %u;\n",
+                      conds[i], 1u << i);
+    }
+
+    p += snprintf(p, src + sizeof(src) - p, "    threshold 100;\n}\n");
+    assert_true(p < src + sizeof(src));
+
+    rules = compile(src);
+    memset(in, 0, sizeof(in));
+
+    for (i = 0; fields[i]; i++) {
+        slot = lfr_field_find(rules, fields[i], strlen(fields[i]));
+
+        if (slot >= 0 && values[i]) {
+            in[slot].data = values[i];
+            in[slot].len = strlen(values[i]);
+        }
+    }
+
+    lfr_classify(rules, in, &r);
+    lfr_free(rules);
+
+    for (earned = 0; earned < 64; earned++) {
+        if ((unsigned) r.score == 100 * earned / ((1u << n) - 1)) {
+            return earned;
+        }
+    }
+
+    fail();
+    return 0;
+}
+
+
+/*
+ * A slot's number, text id and "has" elements are found once per call
+ * and shared by every condition on it: each condition in a ruleset
+ * that tests the slot many ways must hold exactly when it holds alone.
+ */
+static void
+test_slot_facts_shared(void **state)
+{
+    size_t        g, i, v;
+    unsigned      got, want;
+    const char   *fields[] = { "employees", "revenue", NULL };
+    const char   *values[2];
+
+    static const char  *groups[][6] = {
+        { "employees in 10..100", "employees < 50", "employees >= 1K",
+          "employees > 0", "revenue < 1M", "employees <= 50" },
+        { "employees in (50, 1K)", "employees == 50", "employees > 20",
+          "employees != 1000", "employees in (fifty, \"1K\")",
+          "revenue in (50, 1K)" },
+        { "employees has (50, 7)", "employees < 100",
+          "employees has (fifty, \"1K\")", "employees in (50, 7)",
+          "employees ~ \"^5\"", "revenue has (7)" },
+        { "employees exists", "employees missing", "employees > -1",
+          "employees in 1K..1K", "revenue exists", "revenue >= 50" },
+    };
+
+    static const char  *inputs[] = {
+        "50", "1000", "1K", "1k", "fifty", "FIFTY", "", "-3", "0", "5e3",
+        " 50", "50, 7", "7 , 50", "0.5K", "50.0", "1,000", "abc", NULL
+    };
+
+    (void) state;
+
+    for (g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
+
+        /* every pair of values, NULL (absent) included */
+        for (v = 0; v < 18 * 18; v++) {
+            values[0] = inputs[v % 18];
+            values[1] = inputs[v / 18];
+
+            want = 0;
+
+            for (i = 0; i < 6; i++) {
+                want |= verdicts(&groups[g][i], 1, fields, values) << i;
+            }
+
+            got = verdicts(groups[g], 6, fields, values);
+
+            if (got != want) {
+                print_error("group %zu, employees \"%s\", revenue \"%s\":"
+                            " %#x, alone %#x\n", g,
+                            values[0] ? values[0] : "(absent)",
+                            values[1] ? values[1] : "(absent)", got, want);
+            }
+
+            assert_int_equal(got, want);
+        }
+    }
+}
+
+
+/*
  * Identical conditions share one verdict per call.  A ruleset without a
  * single literal (found by the fuzzer: its value array is NULL) too.
  */
@@ -629,6 +834,9 @@ main(void)
         cmocka_unit_test(test_exclusion),
         cmocka_unit_test(test_persona_and_routes),
         cmocka_unit_test(test_no_stale_state),
+        cmocka_unit_test(test_dict_every_byte),
+        cmocka_unit_test(test_number_digits),
+        cmocka_unit_test(test_slot_facts_shared),
         cmocka_unit_test(test_shared_conditions),
         cmocka_unit_test(test_explain),
     };
