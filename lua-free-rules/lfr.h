@@ -122,6 +122,9 @@ typedef struct {
                                score (for the reason), or LFR_NONE */
     int          persona;   /* persona index or LFR_NONE */
     int          route;     /* route index, or LFR_NONE: no route matched */
+    uint64_t     held;      /* bit i: condition i, as written, of the ICP
+                               the reason shows (segment or near) held;
+                               lfr_explain tests only those past the 64th */
 } lfr_result_t;
 
 /* inputs has lfr_nslots(rules) entries. */

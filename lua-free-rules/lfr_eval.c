@@ -415,10 +415,11 @@ lfr_all(const lfr_rules_t *rules, const lfr_block_t *b,
  */
 static inline unsigned
 lfr_earned(const lfr_rules_t *rules, const lfr_block_t *b,
-    const lfr_str_t *inputs, int beat)
+    const lfr_str_t *inputs, int beat, uint64_t *held)
 {
-    uint32_t           i, end;
+    uint32_t           i, end, bit;
     unsigned           earned, left, limit;
+    uint64_t           h;
     const uint32_t    *order;
     const lfr_cond_t  *c, *conds;
 
@@ -436,17 +437,23 @@ lfr_earned(const lfr_rules_t *rules, const lfr_block_t *b,
         limit = limit < b->need ? limit : b->need;
     }
 
+    h = 0;
+
     for (i = b->cond; i < end; i++) {
         c = &conds[order[i]];
         left -= c->weight;
 
         if (lfr_test(rules, c, inputs)) {
             earned += c->weight;
+            bit = order[i] - b->cond;
+            h |= bit < 64 ? (uint64_t) 1 << bit : 0;
 
         } else if (earned + left < limit) {
             return 0;
         }
     }
+
+    *held = h;
 
     return earned;
 }
@@ -465,6 +472,7 @@ lfr_classify(const lfr_rules_t *rules, const lfr_str_t *inputs,
 {
     size_t              i;
     int                 score, best;
+    uint64_t            held;
     unsigned            earned;
     const lfr_block_t  *b;
 
@@ -476,6 +484,7 @@ lfr_classify(const lfr_rules_t *rules, const lfr_str_t *inputs,
     result->near = rules->nicps ? 0 : LFR_NONE;
     result->persona = LFR_NONE;
     result->route = LFR_NONE;
+    result->held = 0;
 
     for (i = 0; i < rules->nexcludes; i++) {
         if (lfr_all(rules, &rules->excludes[i], inputs)) {
@@ -489,16 +498,25 @@ lfr_classify(const lfr_rules_t *rules, const lfr_str_t *inputs,
 
     for (i = 0; result->segment == LFR_NONE && i < rules->nicps; i++) {
         b = &rules->icps[i];
-        earned = lfr_earned(rules, b, inputs, best);
+        held = 0;
+        earned = lfr_earned(rules, b, inputs, best, &held);
         score = (int) (100 * (uint64_t) earned / b->total);
+
+        /*
+         * Neither a match nor a new near miss was cut short in
+         * lfr_earned: their held bits are complete.  The near miss by
+         * default, ICP 0 when nothing scored, held nothing: bits 0.
+         */
 
         if (lfr_matches(b, earned)) {
             result->segment = (int) i;
+            result->held = held;
             best = score;
 
         } else if (score > best) {
             best = score;
             result->near = (int) i;
+            result->held = held;
         }
     }
 
@@ -560,23 +578,40 @@ lfr_put_int(lfr_out_t *out, int v)
 }
 
 
-/* Field names and verdicts only: input values never reach the reason. */
+/*
+ * Field names and verdicts only: input values never reach the reason.
+ * The verdicts of the first 64 conditions are those lfr_classify kept in
+ * held; any further one is tested again, from a fresh memo.
+ */
 static void
 lfr_put_block(lfr_out_t *out, const lfr_rules_t *rules, const lfr_block_t *b,
-    const lfr_str_t *inputs)
+    const lfr_str_t *inputs, uint64_t held, int *reset)
 {
+    int                ok;
     uint32_t           i;
     const lfr_cond_t  *c;
 
     lfr_put(out, " (");
 
-    for (i = b->cond; i < b->cond + b->nconds; i++) {
-        c = &rules->conds[i];
+    for (i = 0; i < b->nconds; i++) {
+        c = &rules->conds[b->cond + i];
 
-        lfr_put(out, i == b->cond ? "" : ", ");
+        lfr_put(out, i == 0 ? "" : ", ");
         lfr_put(out, c->field);
 
-        if (lfr_test(rules, c, inputs)) {
+        if (i < 64) {
+            ok = (held >> i) & 1;
+
+        } else {
+            if (!*reset) {
+                lfr_reset(rules);
+                *reset = 1;
+            }
+
+            ok = lfr_test(rules, c, inputs);
+        }
+
+        if (ok) {
             lfr_put(out, " ok");
         } else {
             lfr_put(out, inputs[c->slot].data ? " fail" : " absent");
@@ -591,6 +626,7 @@ size_t
 lfr_explain(const lfr_rules_t *rules, const lfr_str_t *inputs,
     const lfr_result_t *result, char *buf, size_t size)
 {
+    int                 reset;
     lfr_out_t           out;
     const lfr_block_t  *b;
 
@@ -598,7 +634,9 @@ lfr_explain(const lfr_rules_t *rules, const lfr_str_t *inputs,
     out.size = size ? size - 1 : 0;
     out.len = 0;
 
-    lfr_reset(rules);
+    reset = 0;
+
+    /* an exclusion and a persona match when all their conditions hold */
 
     if (result->segment == LFR_EXCLUDED && result->exclude >= 0
         && (size_t) result->exclude < rules->nexcludes)
@@ -606,7 +644,7 @@ lfr_explain(const lfr_rules_t *rules, const lfr_str_t *inputs,
         b = &rules->excludes[result->exclude];
         lfr_put(&out, "excluded by ");
         lfr_put(&out, b->name);
-        lfr_put_block(&out, rules, b, inputs);
+        lfr_put_block(&out, rules, b, inputs, ~(uint64_t) 0, &reset);
 
     } else if (result->segment >= 0
                && (size_t) result->segment < rules->nicps)
@@ -617,7 +655,7 @@ lfr_explain(const lfr_rules_t *rules, const lfr_str_t *inputs,
         lfr_put(&out, " ");
         lfr_put_int(&out, result->score);
         lfr_put(&out, "%");
-        lfr_put_block(&out, rules, b, inputs);
+        lfr_put_block(&out, rules, b, inputs, result->held, &reset);
 
     } else {
         lfr_put(&out, "icp none");
@@ -630,7 +668,7 @@ lfr_explain(const lfr_rules_t *rules, const lfr_str_t *inputs,
             lfr_put(&out, " ");
             lfr_put_int(&out, result->score);
             lfr_put(&out, "%");
-            lfr_put_block(&out, rules, b, inputs);
+            lfr_put_block(&out, rules, b, inputs, result->held, &reset);
         }
     }
 
@@ -639,7 +677,7 @@ lfr_explain(const lfr_rules_t *rules, const lfr_str_t *inputs,
     if (result->persona >= 0 && (size_t) result->persona < rules->npersonas) {
         b = &rules->personas[result->persona];
         lfr_put(&out, b->name);
-        lfr_put_block(&out, rules, b, inputs);
+        lfr_put_block(&out, rules, b, inputs, ~(uint64_t) 0, &reset);
 
     } else {
         lfr_put(&out, "none");

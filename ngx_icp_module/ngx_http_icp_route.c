@@ -349,9 +349,8 @@ ngx_http_icp_add_header(ngx_http_request_t *r, char *name)
 
 /*
  * $icp_reason, the debug header and the log record share one explanation,
- * built once.  lfr_explain tests the conditions again, so it is written
- * into a buffer big enough for nearly every reason, and only a longer one
- * costs a second call.
+ * built once, into a buffer big enough for nearly every reason: only a
+ * longer one costs a second call of lfr_explain.
  */
 
 ngx_str_t *

@@ -15,7 +15,7 @@
 #include "lfr.h"
 
 
-#define MAXSLOTS  64
+#define MAXSLOTS  96
 
 
 static lfr_rules_t *
@@ -753,6 +753,115 @@ explain(const lfr_rules_t *rules, char *buf, size_t size, ...)
 }
 
 
+/*
+ * The verdicts lfr_explain prints come from lfr_classify's held bits for
+ * the first 64 conditions (evaluated regexes last, so not in the written
+ * order) and from a new test past them: each checked against the input.
+ */
+
+static void
+test_explain_wide_icp(void **state)
+{
+    char          src[8192], want[4096], buf[4096], *p, *w;
+    char          names[70][16];
+    size_t        i, k, slot;
+    unsigned      seed, weight, earned, total;
+    lfr_str_t     in[MAXSLOTS];
+    lfr_rules_t  *rules;
+    lfr_result_t  r;
+
+    (void) state;
+
+    p = src;
+    p += sprintf(p, "icp other { firmo.f3 == q; }\nicp wide {\n");
+    total = 0;
+
+    for (i = 0; i < 70; i++) {
+        sprintf(names[i], "firmo.f%zu", i);
+        weight = 1 + i % 3;
+        total += weight;
+        p += sprintf(p, i % 7 == 5 ? "    %s ~ \"^y$\" weight %u;\n"
+                                   : "    %s == y weight %u;\n",
+                     names[i], weight);
+    }
+
+    sprintf(p, "    threshold 100;\n}\n");
+    rules = compile(src);
+
+    seed = 12345;
+
+    for (k = 0; k < 300; k++) {
+        memset(in, 0, sizeof(in));
+        earned = 0;
+        w = want;
+        w += sprintf(w, "icp none, best wide ");
+
+        for (i = 0; i < 70; i++) {
+            seed = seed * 1103515245u + 12345u;
+            slot = (size_t) lfr_field_find(rules, names[i],
+                                           strlen(names[i]));
+
+            switch ((seed >> 16) % (k < 5 ? 1 : 3)) {
+            case 0:
+                in[slot].data = "y";
+                in[slot].len = 1;
+                earned += 1 + i % 3;
+                break;
+            case 1:
+                in[slot].data = "n";
+                in[slot].len = 1;
+                break;
+            default:
+                break;
+            }
+        }
+
+        /* the first rounds: all hold but one, which is absent */
+        if (k < 5) {
+            slot = (size_t) lfr_field_find(rules, names[60 + k],
+                                           strlen(names[60 + k]));
+            in[slot].data = NULL;
+            in[slot].len = 0;
+            earned -= 1 + (60 + k) % 3;
+        }
+
+        w += sprintf(w, "%u%% (", (unsigned) (100 * (uint64_t) earned
+                                                / total));
+
+        for (i = 0; i < 70; i++) {
+            slot = (size_t) lfr_field_find(rules, names[i],
+                                           strlen(names[i]));
+            w += sprintf(w, "%s%s %s", i ? ", " : "", names[i],
+                         in[slot].data == NULL ? "absent"
+                         : in[slot].data[0] == 'y' ? "ok" : "fail");
+        }
+
+        sprintf(w, "); persona none; route none");
+
+        lfr_classify(rules, in, &r);
+
+        if (earned == 0) {
+            /* nothing scored: the near miss is the first ICP */
+            assert_int_equal(r.near, 0);
+            continue;
+        }
+
+        assert_int_equal(r.segment, LFR_NONE);
+        assert_int_equal(r.near, 1);
+
+        /* another classification in between, of the same conditions */
+        explain(rules, buf, sizeof(buf), "firmo.f64", "y", "firmo.f65", "y",
+                "firmo.f66", "y", "firmo.f67", "y", "firmo.f68", "y",
+                "firmo.f69", "y", NULL);
+
+        lfr_explain(rules, in, &r, buf, sizeof(buf));
+        assert_string_equal(buf, want);
+    }
+
+    lfr_free(rules);
+}
+
+
 static void
 test_explain(void **state)
 {
@@ -839,6 +948,7 @@ main(void)
         cmocka_unit_test(test_slot_facts_shared),
         cmocka_unit_test(test_shared_conditions),
         cmocka_unit_test(test_explain),
+        cmocka_unit_test(test_explain_wide_icp),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
