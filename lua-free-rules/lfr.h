@@ -184,11 +184,12 @@ size_t lfr_pick_variant(const lfr_rules_t *rules, int route,
 size_t lfr_json_escape(char *dst, size_t size, const char *src, size_t len);
 
 /*
- * The length of the longest prefix of src that a JSON string carries as it
- * is: printable ASCII but '"' and '\\'.  When it is len, lfr_json_escape
- * would copy src unchanged.
+ * Copies to dst the longest prefix of src that a JSON string carries as it
+ * is (printable ASCII but '"' and '\\') and returns its length; dst has
+ * room for len bytes and gets no byte past the prefix.  When it returns
+ * len, lfr_json_escape would have copied src unchanged.
  */
-size_t lfr_json_plain(const char *src, size_t len);
+size_t lfr_json_plain(char *dst, const char *src, size_t len);
 
 
 #endif /* LFR_H */

@@ -181,13 +181,13 @@ lfr_json_escape(char *dst, size_t size, const char *src, size_t len)
 
 
 /*
- * Most strings of a log record have nothing to escape, and the module
- * copies them once this says so: eight bytes are tested at once (a byte
- * of 0x80 or more, below 0x20, '"', '\\' or 0x7f stops the word), the
- * rest one by one.
+ * Most strings of a log record have nothing to escape: they are copied in
+ * the pass that checks them, eight bytes at a time (a byte of 0x80 or
+ * more, below 0x20, '"', '\\' or 0x7f stops the word), the rest one by
+ * one.
  */
 size_t
-lfr_json_plain(const char *src, size_t len)
+lfr_json_plain(char *dst, const char *src, size_t len)
 {
     size_t                i;
     uint64_t              w;
@@ -206,11 +206,14 @@ lfr_json_plain(const char *src, size_t len)
         {
             break;
         }
+
+        memcpy(dst + i, &w, 8);
     }
 
     while (i < len && s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"'
            && s[i] != '\\')
     {
+        dst[i] = (char) s[i];
         i++;
     }
 

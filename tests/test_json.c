@@ -187,14 +187,15 @@ test_every_byte(void **state)
 
 
 /*
- * lfr_json_plain stops at the first byte the escaper would change, for
- * every byte value at every place of a word or of the tail, and a plain
- * string comes out of lfr_json_escape as it went in.
+ * lfr_json_plain copies up to the first byte the escaper would change,
+ * for every byte value at every place of a word or of the tail, and
+ * writes nothing past it; a plain string comes out of lfr_json_escape as
+ * it went in.
  */
 static void
 test_plain_prefix(void **state)
 {
-    char    buf[24], out[24];
+    char    buf[24], out[24], copy[25];
     size_t  len, pos, i, want;
     int     plain;
 
@@ -202,7 +203,10 @@ test_plain_prefix(void **state)
 
     for (len = 0; len <= sizeof(buf); len++) {
         memset(buf, 'a', sizeof(buf));
-        assert_int_equal(lfr_json_plain(buf, len), len);
+        memset(copy, '#', sizeof(copy));
+        assert_int_equal(lfr_json_plain(copy, buf, len), len);
+        assert_memory_equal(copy, buf, len);
+        assert_int_equal(copy[len], '#');
         assert_int_equal(lfr_json_escape(out, sizeof(out), buf, len), len);
         assert_memory_equal(out, buf, len);
     }
@@ -215,10 +219,13 @@ test_plain_prefix(void **state)
             plain = i >= 0x20 && i < 0x7f && i != '"' && i != '\\';
             want = plain ? sizeof(buf) : pos;
 
-            assert_int_equal(lfr_json_plain(buf, sizeof(buf)), want);
+            memset(copy, '#', sizeof(copy));
+            assert_int_equal(lfr_json_plain(copy, buf, sizeof(buf)), want);
+            assert_memory_equal(copy, buf, want);
+            assert_int_equal(copy[want], '#');
 
             /* a byte past the end is never looked at */
-            assert_int_equal(lfr_json_plain(buf, pos), pos);
+            assert_int_equal(lfr_json_plain(copy, buf, pos), pos);
         }
     }
 }
