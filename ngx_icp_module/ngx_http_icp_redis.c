@@ -88,13 +88,24 @@ struct ngx_http_icp_reply_chunk_s {
 };
 
 
+/*
+ * Every object of a reply, the root too, has its own bytes (a string, a
+ * table) right after it, so _reply_new() returns all its callers need:
+ * a pointer written back through an argument cost each object a stack
+ * canary.
+ */
+
 typedef struct {
-    redisReply                   root;      /* first: what hiredis sees */
     u_char                      *last;      /* free space, in this block */
     u_char                      *end;       /* or in the newest chunk */
     ngx_http_icp_reply_chunk_t  *chunks;
     size_t                       size;      /* of this block */
+    redisReply                   root;      /* last: what hiredis sees */
 } ngx_http_icp_reply_t;
+
+#define ngx_http_icp_reply_block(r)                                          \
+    ((ngx_http_icp_reply_t *)                                                \
+         ((u_char *) (r) - offsetof(ngx_http_icp_reply_t, root)))
 
 
 static redisReplyObjectFunctions  ngx_http_icp_redis_reply_fn = {
@@ -416,15 +427,14 @@ ngx_http_icp_reply_alloc(ngx_http_icp_reply_t *rp, size_t size)
 
 
 /*
- * A new object with size bytes of its own after it (*data), in the block
- * of its reply, and in its parent's table: the reader fills every slot of
- * a table before the reply is complete, and only a complete reply is ever
+ * A new object with size bytes of its own after it, in the block of its
+ * reply, and in its parent's table: the reader fills every slot of a
+ * table before the reply is complete, and only a complete reply is ever
  * read, so the tables need no zeroing.
  */
 
 static redisReply *
-ngx_http_icp_reply_new(const redisReadTask *task, int type, size_t size,
-    u_char **data)
+ngx_http_icp_reply_new(const redisReadTask *task, int type, size_t size)
 {
     size_t                  n;
     redisReply             *r, *parent;
@@ -442,7 +452,7 @@ ngx_http_icp_reply_new(const redisReadTask *task, int type, size_t size,
 
         for (t = task->parent; t->parent; t = t->parent) { /* void */ }
 
-        rp = t->obj;
+        rp = ngx_http_icp_reply_block(t->obj);
 
         r = ngx_http_icp_reply_alloc(rp, sizeof(redisReply) + size);
         if (r == NULL) {
@@ -450,7 +460,6 @@ ngx_http_icp_reply_new(const redisReadTask *task, int type, size_t size,
         }
 
         parent->element[task->idx] = r;
-        *data = (u_char *) (r + 1);
 
         goto done;
     }
@@ -480,11 +489,10 @@ ngx_http_icp_reply_new(const redisReadTask *task, int type, size_t size,
         rp->size = n;
     }
 
-    *data = (u_char *) (rp + 1);
-    rp->last = *data + size;
+    r = &rp->root;
+    rp->last = (u_char *) (r + 1) + size;
     rp->end = (u_char *) rp + rp->size;
     rp->chunks = NULL;
-    r = &rp->root;
 
 done:
 
@@ -507,11 +515,12 @@ ngx_http_icp_reply_string(const redisReadTask *task, char *str, size_t len)
 
     /* NUL-terminated as hiredis's: error replies are logged with %s */
 
-    r = ngx_http_icp_reply_new(task, task->type, len + 1, &data);
+    r = ngx_http_icp_reply_new(task, task->type, len + 1);
     if (r == NULL) {
         return NULL;
     }
 
+    data = (u_char *) (r + 1);
     ngx_memcpy(data, str, len);
     data[len] = '\0';
 
@@ -525,7 +534,6 @@ ngx_http_icp_reply_string(const redisReadTask *task, char *str, size_t len)
 static void *
 ngx_http_icp_reply_array(const redisReadTask *task, int elements)
 {
-    u_char                *data;
     redisReply            *r;
     redisAsyncContext     *ac;
     ngx_http_icp_redis_t  *rs;
@@ -538,14 +546,14 @@ ngx_http_icp_reply_array(const redisReadTask *task, int elements)
     }
 
     r = ngx_http_icp_reply_new(task, REDIS_REPLY_ARRAY,
-                               elements * sizeof(redisReply *), &data);
+                               elements * sizeof(redisReply *));
     if (r == NULL) {
         return NULL;
     }
 
     if (elements) {
         r->elements = elements;
-        r->element = (redisReply **) data;
+        r->element = (redisReply **) (r + 1);
     }
 
     return r;
@@ -555,10 +563,9 @@ ngx_http_icp_reply_array(const redisReadTask *task, int elements)
 static void *
 ngx_http_icp_reply_integer(const redisReadTask *task, long long value)
 {
-    u_char      *data;
     redisReply  *r;
 
-    r = ngx_http_icp_reply_new(task, REDIS_REPLY_INTEGER, 0, &data);
+    r = ngx_http_icp_reply_new(task, REDIS_REPLY_INTEGER, 0);
     if (r == NULL) {
         return NULL;
     }
@@ -572,16 +579,14 @@ ngx_http_icp_reply_integer(const redisReadTask *task, long long value)
 static void *
 ngx_http_icp_reply_nil(const redisReadTask *task)
 {
-    u_char  *data;
-
-    return ngx_http_icp_reply_new(task, REDIS_REPLY_NIL, 0, &data);
+    return ngx_http_icp_reply_new(task, REDIS_REPLY_NIL, 0);
 }
 
 
 static void
 ngx_http_icp_reply_free(void *obj)
 {
-    ngx_http_icp_reply_t        *rp = obj;
+    ngx_http_icp_reply_t        *rp = ngx_http_icp_reply_block(obj);
     ngx_http_icp_reply_chunk_t  *c, *next;
 
     for (c = rp->chunks; c; c = next) {
