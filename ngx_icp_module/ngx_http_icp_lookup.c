@@ -590,8 +590,12 @@ ngx_http_icp_lookup(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
 
     ngx_str_null(&stale);
 
+    /* the cache's hash keys the queries in flight too */
+    hash = ngx_http_icp_cache_hash(&ck);
+
     if (lc->zone) {
-        rc = ngx_http_icp_cache_get(lc->zone, &ck, r->pool, &rec, &state);
+        rc = ngx_http_icp_cache_get(lc->zone, &ck, hash, r->pool, &rec,
+                                    &state);
 
         if (rc == NGX_ERROR) {
             return NGX_ERROR;
@@ -607,7 +611,6 @@ ngx_http_icp_lookup(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
         }
     }
 
-    hash = ngx_crc32_short(ck.data, ck.len);
     sn = ngx_str_rbtree_lookup(&ngx_http_icp_queries, &ck, hash);
 
     if (sn) {
@@ -1238,6 +1241,7 @@ static void
 ngx_http_icp_query_finish(ngx_http_icp_query_t *q)
 {
     time_t                       ttl;
+    uint32_t                     hash;
     ngx_str_t                    rec, copy;
     ngx_queue_t                 *head;
     ngx_http_request_t          *r;
@@ -1250,6 +1254,8 @@ ngx_http_icp_query_finish(ngx_http_icp_query_t *q)
         ngx_del_timer(&q->timer);
     }
 
+    /* the cache's hash of the key: ngx_rbtree_delete() zeroes the node's */
+    hash = (uint32_t) q->sn.node.key;
     ngx_rbtree_delete(&ngx_http_icp_queries, &q->sn.node);
 
     if (!q->failed && ngx_http_icp_encode(q, &rec) != NGX_OK) {
@@ -1259,7 +1265,8 @@ ngx_http_icp_query_finish(ngx_http_icp_query_t *q)
     if (!q->failed && lc->zone) {
         /* two zero counts: nothing found, a negative entry */
         ttl = (rec.data[0] || rec.data[1]) ? lc->ttl : lc->negative_ttl;
-        ngx_http_icp_cache_put(lc->zone, &q->sn.str, &rec, ttl, lc->stale);
+        ngx_http_icp_cache_put(lc->zone, &q->sn.str, hash, &rec, ttl,
+                               lc->stale);
     }
 
     while (!ngx_queue_empty(&q->waiters)) {
