@@ -46,8 +46,10 @@ struct ngx_http_icp_lookup_conf_s {
 
     icp_firmo_str_t             *firmo;     /* the fields worth keeping */
     size_t                       nfirmo;
+    icp_firmo_wanted_t           firmo_set; /* the same, for the replies */
     icp_firmo_str_t             *contact;   /* plus "domain", for the hop */
     size_t                       ncontact;
+    icp_firmo_wanted_t           contact_set;
     ngx_str_t                    fields_id; /* starts every cache key */
 };
 
@@ -96,7 +98,8 @@ typedef struct {
 static ngx_int_t ngx_http_icp_lookup_var(ngx_conf_t *cf, ngx_str_t *value,
     ngx_int_t *index);
 static ngx_int_t ngx_http_icp_wanted(ngx_conf_t *cf, ngx_array_t *names,
-    ngx_uint_t hop, icp_firmo_str_t **list, size_t *n);
+    ngx_uint_t hop, icp_firmo_str_t **list, size_t *n,
+    icp_firmo_wanted_t *set);
 static ngx_int_t ngx_http_icp_keys(ngx_http_request_t *r,
     ngx_http_icp_loc_conf_t *lcf, ngx_str_t *keys);
 static ngx_int_t ngx_http_icp_ip_keys(ngx_pool_t *pool, u_char *text,
@@ -427,10 +430,10 @@ ngx_http_icp_lookup_init_conf(ngx_conf_t *cf, ngx_http_icp_main_conf_t *mcf)
     }
 
     if (ngx_http_icp_wanted(cf, &mcf->firmo_fields, 0, &lc->firmo,
-                            &lc->nfirmo)
+                            &lc->nfirmo, &lc->firmo_set)
         != NGX_OK
         || ngx_http_icp_wanted(cf, &mcf->contact_fields, 1, &lc->contact,
-                               &lc->ncontact)
+                               &lc->ncontact, &lc->contact_set)
            != NGX_OK)
     {
         return NGX_CONF_ERROR;
@@ -464,9 +467,10 @@ ngx_http_icp_lookup_init_conf(ngx_conf_t *cf, ngx_http_icp_main_conf_t *mcf)
 
 static ngx_int_t
 ngx_http_icp_wanted(ngx_conf_t *cf, ngx_array_t *names, ngx_uint_t hop,
-    icp_firmo_str_t **list, size_t *n)
+    icp_firmo_str_t **list, size_t *n, icp_firmo_wanted_t *set)
 {
     size_t            k;
+    uint32_t         *slots;
     ngx_str_t        *name;
     ngx_uint_t        i;
     icp_firmo_str_t  *l;
@@ -501,6 +505,13 @@ ngx_http_icp_wanted(ngx_conf_t *cf, ngx_array_t *names, ngx_uint_t hop,
         l[k].len = 6;
         k++;
     }
+
+    slots = ngx_palloc(cf->pool, icp_firmo_wanted_slots(k) * sizeof(uint32_t));
+    if (slots == NULL) {
+        return NGX_ERROR;
+    }
+
+    icp_firmo_wanted_init(set, l, k, slots);
 
     *list = l;
     *n = k;
@@ -1068,11 +1079,11 @@ ngx_http_icp_query_reply(redisAsyncContext *ac, void *r, void *data)
     ngx_http_icp_slot_t    *slot = data;
 
     u_char                 *p;
-    size_t                  i, n, nwanted, size;
+    size_t                  i, n, size;
     redisReply             *reply = r;
     icp_firmo_rc_t          rc;
-    icp_firmo_str_t        *wanted;
     icp_firmo_pair_t        pairs[ICP_FIRMO_FIELDS_MAX], *kept;
+    icp_firmo_wanted_t     *wanted;
     icp_firmo_warning_t     warning;
     ngx_http_icp_query_t   *q;
     ngx_http_icp_record_t  *rec;
@@ -1094,16 +1105,11 @@ ngx_http_icp_query_reply(redisAsyncContext *ac, void *r, void *data)
     } else {
         ngx_http_icp_redis_answered(q->rs);
 
-        if (slot->key == NGX_HTTP_ICP_KEY_CONTACT) {
-            wanted = q->lc->contact;
-            nwanted = q->lc->ncontact;
-        } else {
-            wanted = q->lc->firmo;
-            nwanted = q->lc->nfirmo;
-        }
+        wanted = (slot->key == NGX_HTTP_ICP_KEY_CONTACT) ? &q->lc->contact_set
+                                                         : &q->lc->firmo_set;
 
-        rc = icp_firmo_parse(reply, wanted, nwanted, pairs,
-                             ICP_FIRMO_FIELDS_MAX, &n, &warning);
+        rc = icp_firmo_parse(reply, wanted, pairs, ICP_FIRMO_FIELDS_MAX, &n,
+                             &warning);
 
         if (warning.reason) {
             ngx_log_error(NGX_LOG_WARN, q->log, 0,

@@ -48,10 +48,17 @@ check(const redisReply *reply, size_t max)
 {
     size_t               i, j, n;
     double               num;
+    uint32_t             slots[16];
     icp_firmo_pair_t     pairs[ICP_FIRMO_FIELDS_MAX];
+    icp_firmo_wanted_t   set;
     icp_firmo_warning_t  w;
 
-    icp_firmo_parse(reply, wanted, NWANTED, pairs, max, &n, &w);
+    if (icp_firmo_wanted_slots(NWANTED) > 16) {
+        abort();
+    }
+
+    icp_firmo_wanted_init(&set, wanted, NWANTED, slots);
+    icp_firmo_parse(reply, &set, pairs, max, &n, &w);
 
     if (n > max) {
         abort();
