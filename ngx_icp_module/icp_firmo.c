@@ -175,8 +175,7 @@ icp_firmo_parse(const redisReply *reply, const icp_firmo_wanted_t *wanted,
             continue;
         }
 
-        pairs[kept].name.data = f->str;
-        pairs[kept].name.len = f->len;
+        pairs[kept].name = wanted->names[(slot & ICP_FIRMO_SLOT_INDEX) - 1];
         pairs[kept].value.data = v->str;
         pairs[kept].value.len = v->len;
         kept++;

@@ -31,7 +31,10 @@ typedef struct {
 } icp_firmo_str_t;
 
 
-/* both point into the reply */
+/*
+ * The value points into the reply, the name to the wanted one's text:
+ * the reply's goes with it, that one lives on, no copy needed.
+ */
 typedef struct {
     icp_firmo_str_t   name;
     icp_firmo_str_t   value;

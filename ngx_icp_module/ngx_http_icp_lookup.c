@@ -1162,14 +1162,15 @@ ngx_http_icp_query_reply(redisAsyncContext *ac, void *r, void *data)
         rec->found = (rc == ICP_FIRMO_FOUND);
 
         /*
-         * The reply is freed when this returns: the pairs and their text
-         * move to the pool, in one piece.  Never NULL, even with no pair.
+         * The reply is freed when this returns: the pairs and their values
+         * move to the pool, in one piece; the names are q->lc's.  Never
+         * NULL, even with no pair.
          */
 
         size = n * sizeof(icp_firmo_pair_t);
 
         for (i = 0; i < n; i++) {
-            size += pairs[i].name.len + pairs[i].value.len;
+            size += pairs[i].value.len;
         }
 
         kept = ngx_palloc(q->pool, size);
@@ -1181,10 +1182,7 @@ ngx_http_icp_query_reply(redisAsyncContext *ac, void *r, void *data)
             p = (u_char *) (kept + n);
 
             for (i = 0; i < n; i++) {
-                kept[i].name.data = (char *) p;
-                kept[i].name.len = pairs[i].name.len;
-                p = ngx_cpymem(p, pairs[i].name.data, pairs[i].name.len);
-
+                kept[i].name = pairs[i].name;
                 kept[i].value.data = (char *) p;
                 kept[i].value.len = pairs[i].value.len;
                 p = ngx_cpymem(p, pairs[i].value.data, pairs[i].value.len);

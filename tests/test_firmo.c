@@ -116,6 +116,11 @@ test_keeps_wanted_fields_only(void **state)
     assert_pair(&pairs[1], "employees", "250");
     assert_pair(&pairs[2], "industry", "software");
     assert_null(w.reason);
+
+    /* names are the wanted ones, which outlive the reply */
+    assert_ptr_equal(pairs[0].name.data, wanted[0].data);
+    assert_ptr_equal(pairs[1].name.data, wanted[2].data);
+    assert_ptr_equal(pairs[2].value.data, s[7]);
 }
 
 

@@ -2,7 +2,8 @@
  * libFuzzer target: icp_firmo_parse on whatever reply hiredis's own reader
  * makes of arbitrary bytes (RESP), as a reply from a broken Redis would
  * reach the module.  Every pair kept must be a wanted field, within the
- * caps, pointing into the reply.
+ * caps, its name the wanted one's text, its value pointing into the
+ * reply.
  *
  * hiredis 0.14 allocates an array of whatever size a "*N" header says
  * (it has no maxelements yet), so inputs announcing huge arrays are
@@ -76,7 +77,7 @@ check(const redisReply *reply, size_t max)
 
         if (j == NWANTED
             || pairs[i].value.len > ICP_FIRMO_VALUE_MAX
-            || !in_reply(reply, pairs[i].name.data, pairs[i].name.len)
+            || pairs[i].name.data != wanted[j].data
             || !in_reply(reply, pairs[i].value.data, pairs[i].value.len))
         {
             abort();
