@@ -8,6 +8,7 @@
 #define ICP_FIRMO_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <hiredis/hiredis.h>
 
 
@@ -30,11 +31,26 @@ typedef struct {
 } icp_firmo_str_t;
 
 
-/* both point into the reply */
+/*
+ * The value points into the reply, the name to the wanted one's text:
+ * the reply's goes with it, that one lives on, no copy needed.
+ */
 typedef struct {
     icp_firmo_str_t   name;
     icp_firmo_str_t   value;
 } icp_firmo_pair_t;
+
+
+/*
+ * The wanted fields, as icp_firmo_parse() finds a field among them: a
+ * hash table in slots, icp_firmo_wanted_slots(n) of them, which like
+ * names must outlive it.
+ */
+typedef struct {
+    const icp_firmo_str_t  *names;
+    uint32_t               *slots;
+    size_t                  mask;
+} icp_firmo_wanted_t;
 
 
 /* The first problem met in a reply: one warning per key is enough. */
@@ -44,12 +60,19 @@ typedef struct {
 } icp_firmo_warning_t;
 
 
+/* how many slots icp_firmo_wanted_init() fills for n names */
+size_t icp_firmo_wanted_slots(size_t n);
+
+/* Makes wanted the set of names[0..n), in slots. */
+void icp_firmo_wanted_init(icp_firmo_wanted_t *wanted,
+    const icp_firmo_str_t *names, size_t n, uint32_t *slots);
+
 /*
- * Keeps the pairs of reply whose field is in wanted[0..nwanted), at most
- * max of them (and never more than ICP_FIRMO_FIELDS_MAX), in *n.
+ * Keeps the pairs of reply whose field is wanted, at most max of them
+ * (and never more than ICP_FIRMO_FIELDS_MAX), in *n.
  */
 icp_firmo_rc_t icp_firmo_parse(const redisReply *reply,
-    const icp_firmo_str_t *wanted, size_t nwanted, icp_firmo_pair_t *pairs,
-    size_t max, size_t *n, icp_firmo_warning_t *warning);
+    const icp_firmo_wanted_t *wanted, icp_firmo_pair_t *pairs, size_t max,
+    size_t *n, icp_firmo_warning_t *warning);
 
 #endif /* ICP_FIRMO_H */

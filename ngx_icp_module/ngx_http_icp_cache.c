@@ -202,17 +202,15 @@ ngx_http_icp_cache_buckets(size_t size)
 
 
 ngx_int_t
-ngx_http_icp_cache_get(ngx_shm_zone_t *zone, ngx_str_t *key,
+ngx_http_icp_cache_get(ngx_shm_zone_t *zone, ngx_str_t *key, uint32_t hash,
     ngx_pool_t *pool, ngx_str_t *data, ngx_uint_t *state)
 {
     time_t                      now;
     ngx_int_t                   rc;
-    uint32_t                    hash;
     ngx_http_icp_cache_t       *cache;
     ngx_http_icp_cache_node_t  *cn;
 
     cache = zone->data;
-    hash = ngx_murmur_hash2(key->data, key->len);
     now = ngx_time();
     rc = NGX_DECLINED;
 
@@ -250,11 +248,10 @@ ngx_http_icp_cache_get(ngx_shm_zone_t *zone, ngx_str_t *key,
 
 
 void
-ngx_http_icp_cache_put(ngx_shm_zone_t *zone, ngx_str_t *key,
+ngx_http_icp_cache_put(ngx_shm_zone_t *zone, ngx_str_t *key, uint32_t hash,
     ngx_str_t *data, time_t ttl, time_t stale)
 {
     size_t                      size;
-    uint32_t                    hash;
     ngx_queue_t                *q;
     ngx_http_icp_cache_t       *cache;
     ngx_http_icp_cache_node_t  *cn, **bucket;
@@ -264,7 +261,6 @@ ngx_http_icp_cache_put(ngx_shm_zone_t *zone, ngx_str_t *key,
     }
 
     cache = zone->data;
-    hash = ngx_murmur_hash2(key->data, key->len);
     size = offsetof(ngx_http_icp_cache_node_t, bytes) + key->len + data->len;
 
     ngx_shmtx_lock(&cache->shpool->mutex);

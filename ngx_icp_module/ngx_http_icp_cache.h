@@ -19,14 +19,21 @@ ngx_shm_zone_t *ngx_http_icp_cache_zone(ngx_conf_t *cf, ngx_str_t *name,
     size_t size);
 
 /*
+ * The hash of a key that _get() and _put() take, computed by the caller:
+ * a miss needs it three times (the get, the queries in flight, the put).
+ */
+#define ngx_http_icp_cache_hash(key)                                         \
+    ngx_murmur_hash2((key)->data, (key)->len)
+
+/*
  * NGX_OK: *data is a copy in pool, *state says fresh or expired;
  * NGX_DECLINED: no usable entry; NGX_ERROR: out of memory.
  */
 ngx_int_t ngx_http_icp_cache_get(ngx_shm_zone_t *zone, ngx_str_t *key,
-    ngx_pool_t *pool, ngx_str_t *data, ngx_uint_t *state);
+    uint32_t hash, ngx_pool_t *pool, ngx_str_t *data, ngx_uint_t *state);
 
 /* Stores data for ttl seconds, kept stale seconds more; evicts as needed. */
 void ngx_http_icp_cache_put(ngx_shm_zone_t *zone, ngx_str_t *key,
-    ngx_str_t *data, time_t ttl, time_t stale);
+    uint32_t hash, ngx_str_t *data, time_t ttl, time_t stale);
 
 #endif /* NGX_HTTP_ICP_CACHE_H */

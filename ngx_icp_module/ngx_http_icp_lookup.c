@@ -46,8 +46,10 @@ struct ngx_http_icp_lookup_conf_s {
 
     icp_firmo_str_t             *firmo;     /* the fields worth keeping */
     size_t                       nfirmo;
+    icp_firmo_wanted_t           firmo_set; /* the same, for the replies */
     icp_firmo_str_t             *contact;   /* plus "domain", for the hop */
     size_t                       ncontact;
+    icp_firmo_wanted_t           contact_set;
     ngx_str_t                    fields_id; /* starts every cache key */
 };
 
@@ -96,13 +98,16 @@ typedef struct {
 static ngx_int_t ngx_http_icp_lookup_var(ngx_conf_t *cf, ngx_str_t *value,
     ngx_int_t *index);
 static ngx_int_t ngx_http_icp_wanted(ngx_conf_t *cf, ngx_array_t *names,
-    ngx_uint_t hop, icp_firmo_str_t **list, size_t *n);
+    ngx_uint_t hop, icp_firmo_str_t **list, size_t *n,
+    icp_firmo_wanted_t *set);
 static ngx_int_t ngx_http_icp_keys(ngx_http_request_t *r,
     ngx_http_icp_loc_conf_t *lcf, ngx_str_t *keys);
 static ngx_int_t ngx_http_icp_ip_keys(ngx_pool_t *pool, u_char *text,
     size_t len, ngx_str_t *keys);
-static ngx_int_t ngx_http_icp_ip_key(ngx_pool_t *pool, const char *kind,
-    int family, u_char *addr, ngx_uint_t bits, ngx_str_t *key);
+static ngx_int_t ngx_http_icp_ip4_keys(ngx_pool_t *pool, u_char *addr,
+    ngx_str_t *keys);
+static ngx_int_t ngx_http_icp_ip6_key(ngx_pool_t *pool, const char *kind,
+    u_char *addr, ngx_uint_t bits, ngx_str_t *key);
 static ngx_int_t ngx_http_icp_domain_key(ngx_pool_t *pool, u_char *name,
     size_t len, ngx_str_t *key);
 static ngx_int_t ngx_http_icp_cache_key(ngx_pool_t *pool,
@@ -427,10 +432,10 @@ ngx_http_icp_lookup_init_conf(ngx_conf_t *cf, ngx_http_icp_main_conf_t *mcf)
     }
 
     if (ngx_http_icp_wanted(cf, &mcf->firmo_fields, 0, &lc->firmo,
-                            &lc->nfirmo)
+                            &lc->nfirmo, &lc->firmo_set)
         != NGX_OK
         || ngx_http_icp_wanted(cf, &mcf->contact_fields, 1, &lc->contact,
-                               &lc->ncontact)
+                               &lc->ncontact, &lc->contact_set)
            != NGX_OK)
     {
         return NGX_CONF_ERROR;
@@ -464,9 +469,10 @@ ngx_http_icp_lookup_init_conf(ngx_conf_t *cf, ngx_http_icp_main_conf_t *mcf)
 
 static ngx_int_t
 ngx_http_icp_wanted(ngx_conf_t *cf, ngx_array_t *names, ngx_uint_t hop,
-    icp_firmo_str_t **list, size_t *n)
+    icp_firmo_str_t **list, size_t *n, icp_firmo_wanted_t *set)
 {
     size_t            k;
+    uint32_t         *slots;
     ngx_str_t        *name;
     ngx_uint_t        i;
     icp_firmo_str_t  *l;
@@ -501,6 +507,13 @@ ngx_http_icp_wanted(ngx_conf_t *cf, ngx_array_t *names, ngx_uint_t hop,
         l[k].len = 6;
         k++;
     }
+
+    slots = ngx_palloc(cf->pool, icp_firmo_wanted_slots(k) * sizeof(uint32_t));
+    if (slots == NULL) {
+        return NGX_ERROR;
+    }
+
+    icp_firmo_wanted_init(set, l, k, slots);
 
     *list = l;
     *n = k;
@@ -590,8 +603,12 @@ ngx_http_icp_lookup(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
 
     ngx_str_null(&stale);
 
+    /* the cache's hash keys the queries in flight too */
+    hash = ngx_http_icp_cache_hash(&ck);
+
     if (lc->zone) {
-        rc = ngx_http_icp_cache_get(lc->zone, &ck, r->pool, &rec, &state);
+        rc = ngx_http_icp_cache_get(lc->zone, &ck, hash, r->pool, &rec,
+                                    &state);
 
         if (rc == NGX_ERROR) {
             return NGX_ERROR;
@@ -607,7 +624,6 @@ ngx_http_icp_lookup(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
         }
     }
 
-    hash = ngx_crc32_short(ck.data, ck.len);
     sn = ngx_str_rbtree_lookup(&ngx_http_icp_queries, &ck, hash);
 
     if (sn) {
@@ -737,13 +753,10 @@ ngx_http_icp_ip_keys(ngx_pool_t *pool, u_char *text, size_t len,
     int                 family;
     u_char              net[16];
     char                buf[NGX_INET6_ADDRSTRLEN + 1];
-    size_t              alen;
     ngx_uint_t          i, k;
     struct in6_addr     a6;
-    const ngx_uint_t   *lens;
 
-    static const ngx_uint_t  lens4[] = { 24, 16, 0 };
-    static const ngx_uint_t  lens6[] = { 64, 48, 32, 0 };
+    static const ngx_uint_t  lens[] = { 64, 48, 32, 0 };
 
     if (len > NGX_INET6_ADDRSTRLEN) {
         return NGX_DECLINED;
@@ -766,11 +779,12 @@ ngx_http_icp_ip_keys(ngx_pool_t *pool, u_char *text, size_t len,
         return NGX_DECLINED;
     }
 
-    alen = (family == AF_INET) ? 4 : 16;
-    lens = (family == AF_INET) ? lens4 : lens6;
+    if (family == AF_INET) {
+        return ngx_http_icp_ip4_keys(pool, a6.s6_addr, keys);
+    }
 
-    if (ngx_http_icp_ip_key(pool, "ip:", family, a6.s6_addr, 0,
-                            &keys[NGX_HTTP_ICP_KEY_IP])
+    if (ngx_http_icp_ip6_key(pool, "ip:", a6.s6_addr, 0,
+                             &keys[NGX_HTTP_ICP_KEY_IP])
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -779,12 +793,12 @@ ngx_http_icp_ip_keys(ngx_pool_t *pool, u_char *text, size_t len,
     /* every prefix length is whole bytes */
 
     for (k = 0; lens[k]; k++) {
-        for (i = 0; i < alen; i++) {
+        for (i = 0; i < 16; i++) {
             net[i] = (i * 8 < lens[k]) ? a6.s6_addr[i] : 0;
         }
 
-        if (ngx_http_icp_ip_key(pool, "net:", family, net, lens[k],
-                                &keys[NGX_HTTP_ICP_KEY_NET + k])
+        if (ngx_http_icp_ip6_key(pool, "net:", net, lens[k],
+                                 &keys[NGX_HTTP_ICP_KEY_NET + k])
             != NGX_OK)
         {
             return NGX_ERROR;
@@ -796,18 +810,77 @@ ngx_http_icp_ip_keys(ngx_pool_t *pool, u_char *text, size_t len,
 
 
 /*
- * KIND ADDR, or KIND ADDR/BITS when bits are given.  Written digit by
- * digit: glibc's inet_ntop formats IPv4 with sprintf (2,000
- * instructions), ngx_inet_ntop and ngx_sprintf cost a key 1,100.
+ * ip:A.B.C.D, net:A.B.C.0/24 and net:A.B.0.0/16, in one allocation, the
+ * networks cut from the address's text.  Written digit by digit: glibc's
+ * inet_ntop formats IPv4 with sprintf (2,000 instructions), ngx_inet_ntop
+ * and ngx_sprintf cost a key 1,100, and each key written on its own 240.
  */
 
 static ngx_int_t
-ngx_http_icp_ip_key(ngx_pool_t *pool, const char *kind, int family,
-    u_char *addr, ngx_uint_t bits, ngx_str_t *key)
+ngx_http_icp_ip4_keys(ngx_pool_t *pool, u_char *addr, ngx_str_t *keys)
 {
-    u_char      *p;
-    char         buf[NGX_INET6_ADDRSTRLEN + 1];
+    u_char      *p, *a, *dot[4];
+    ngx_str_t   *key;
     ngx_uint_t   i, n;
+
+    p = ngx_pnalloc(pool, sizeof("ip:255.255.255.255") - 1
+                          + sizeof("net:255.255.255.0/24") - 1
+                          + sizeof("net:255.255.0.0/16") - 1);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    key = &keys[NGX_HTTP_ICP_KEY_IP];
+    key->data = p;
+    p = ngx_cpymem(p, "ip:", sizeof("ip:") - 1);
+    a = p;
+
+    for (i = 0; i < 4; i++) {
+        n = addr[i];
+
+        if (n >= 100) {
+            *p++ = (u_char) ('0' + n / 100);
+        }
+
+        if (n >= 10) {
+            *p++ = (u_char) ('0' + n / 10 % 10);
+        }
+
+        *p++ = (u_char) ('0' + n % 10);
+        dot[i] = p;
+        *p++ = '.';
+    }
+
+    /* no dot after the last byte */
+    key->len = dot[3] - key->data;
+    p = dot[3];
+
+    key = &keys[NGX_HTTP_ICP_KEY_NET];
+    key->data = p;
+    p = ngx_cpymem(p, "net:", sizeof("net:") - 1);
+    p = ngx_cpymem(p, a, dot[2] + 1 - a);
+    p = ngx_cpymem(p, "0/24", sizeof("0/24") - 1);
+    key->len = p - key->data;
+
+    key = &keys[NGX_HTTP_ICP_KEY_NET + 1];
+    key->data = p;
+    p = ngx_cpymem(p, "net:", sizeof("net:") - 1);
+    p = ngx_cpymem(p, a, dot[1] + 1 - a);
+    p = ngx_cpymem(p, "0.0/16", sizeof("0.0/16") - 1);
+    key->len = p - key->data;
+
+    return NGX_OK;
+}
+
+
+/* KIND ADDR, or KIND ADDR/BITS when bits are given, in RFC 5952 form */
+
+static ngx_int_t
+ngx_http_icp_ip6_key(ngx_pool_t *pool, const char *kind, u_char *addr,
+    ngx_uint_t bits, ngx_str_t *key)
+{
+    u_char  *p;
+    char     buf[NGX_INET6_ADDRSTRLEN + 1];
 
     p = ngx_pnalloc(pool, sizeof("net:") + sizeof(buf) + sizeof("/64"));
     if (p == NULL) {
@@ -817,31 +890,11 @@ ngx_http_icp_ip_key(ngx_pool_t *pool, const char *kind, int family,
     key->data = p;
     p = ngx_cpymem(p, kind, ngx_strlen(kind));
 
-    if (family == AF_INET) {
-        for (i = 0; i < 4; i++) {
-            n = addr[i];
-
-            if (n >= 100) {
-                *p++ = (u_char) ('0' + n / 100);
-            }
-
-            if (n >= 10) {
-                *p++ = (u_char) ('0' + n / 10 % 10);
-            }
-
-            *p++ = (u_char) ('0' + n % 10);
-            *p++ = '.';
-        }
-
-        p--;
-
-    } else {
-        if (inet_ntop(family, addr, buf, sizeof(buf)) == NULL) {
-            return NGX_ERROR;
-        }
-
-        p = ngx_cpymem(p, buf, ngx_strlen(buf));
+    if (inet_ntop(AF_INET6, addr, buf, sizeof(buf)) == NULL) {
+        return NGX_ERROR;
     }
+
+    p = ngx_cpymem(p, buf, ngx_strlen(buf));
 
     /* at most 64 */
 
@@ -1065,11 +1118,11 @@ ngx_http_icp_query_reply(redisAsyncContext *ac, void *r, void *data)
     ngx_http_icp_slot_t    *slot = data;
 
     u_char                 *p;
-    size_t                  i, n, nwanted, size;
+    size_t                  i, n, size;
     redisReply             *reply = r;
     icp_firmo_rc_t          rc;
-    icp_firmo_str_t        *wanted;
     icp_firmo_pair_t        pairs[ICP_FIRMO_FIELDS_MAX], *kept;
+    icp_firmo_wanted_t     *wanted;
     icp_firmo_warning_t     warning;
     ngx_http_icp_query_t   *q;
     ngx_http_icp_record_t  *rec;
@@ -1091,16 +1144,11 @@ ngx_http_icp_query_reply(redisAsyncContext *ac, void *r, void *data)
     } else {
         ngx_http_icp_redis_answered(q->rs);
 
-        if (slot->key == NGX_HTTP_ICP_KEY_CONTACT) {
-            wanted = q->lc->contact;
-            nwanted = q->lc->ncontact;
-        } else {
-            wanted = q->lc->firmo;
-            nwanted = q->lc->nfirmo;
-        }
+        wanted = (slot->key == NGX_HTTP_ICP_KEY_CONTACT) ? &q->lc->contact_set
+                                                         : &q->lc->firmo_set;
 
-        rc = icp_firmo_parse(reply, wanted, nwanted, pairs,
-                             ICP_FIRMO_FIELDS_MAX, &n, &warning);
+        rc = icp_firmo_parse(reply, wanted, pairs, ICP_FIRMO_FIELDS_MAX, &n,
+                             &warning);
 
         if (warning.reason) {
             ngx_log_error(NGX_LOG_WARN, q->log, 0,
@@ -1114,14 +1162,15 @@ ngx_http_icp_query_reply(redisAsyncContext *ac, void *r, void *data)
         rec->found = (rc == ICP_FIRMO_FOUND);
 
         /*
-         * The reply is freed when this returns: the pairs and their text
-         * move to the pool, in one piece.  Never NULL, even with no pair.
+         * The reply is freed when this returns: the pairs and their values
+         * move to the pool, in one piece; the names are q->lc's.  Never
+         * NULL, even with no pair.
          */
 
         size = n * sizeof(icp_firmo_pair_t);
 
         for (i = 0; i < n; i++) {
-            size += pairs[i].name.len + pairs[i].value.len;
+            size += pairs[i].value.len;
         }
 
         kept = ngx_palloc(q->pool, size);
@@ -1133,10 +1182,7 @@ ngx_http_icp_query_reply(redisAsyncContext *ac, void *r, void *data)
             p = (u_char *) (kept + n);
 
             for (i = 0; i < n; i++) {
-                kept[i].name.data = (char *) p;
-                kept[i].name.len = pairs[i].name.len;
-                p = ngx_cpymem(p, pairs[i].name.data, pairs[i].name.len);
-
+                kept[i].name = pairs[i].name;
                 kept[i].value.data = (char *) p;
                 kept[i].value.len = pairs[i].value.len;
                 p = ngx_cpymem(p, pairs[i].value.data, pairs[i].value.len);
@@ -1238,6 +1284,7 @@ static void
 ngx_http_icp_query_finish(ngx_http_icp_query_t *q)
 {
     time_t                       ttl;
+    uint32_t                     hash;
     ngx_str_t                    rec, copy;
     ngx_queue_t                 *head;
     ngx_http_request_t          *r;
@@ -1250,6 +1297,8 @@ ngx_http_icp_query_finish(ngx_http_icp_query_t *q)
         ngx_del_timer(&q->timer);
     }
 
+    /* the cache's hash of the key: ngx_rbtree_delete() zeroes the node's */
+    hash = (uint32_t) q->sn.node.key;
     ngx_rbtree_delete(&ngx_http_icp_queries, &q->sn.node);
 
     if (!q->failed && ngx_http_icp_encode(q, &rec) != NGX_OK) {
@@ -1259,7 +1308,8 @@ ngx_http_icp_query_finish(ngx_http_icp_query_t *q)
     if (!q->failed && lc->zone) {
         /* two zero counts: nothing found, a negative entry */
         ttl = (rec.data[0] || rec.data[1]) ? lc->ttl : lc->negative_ttl;
-        ngx_http_icp_cache_put(lc->zone, &q->sn.str, &rec, ttl, lc->stale);
+        ngx_http_icp_cache_put(lc->zone, &q->sn.str, hash, &rec, ttl,
+                               lc->stale);
     }
 
     while (!ngx_queue_empty(&q->waiters)) {

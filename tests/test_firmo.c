@@ -32,6 +32,20 @@ static const icp_firmo_str_t  wanted[] = {
 #define NWANTED  (sizeof(wanted) / sizeof(wanted[0]))
 
 
+/* wanted as icp_firmo_parse() takes it */
+static const icp_firmo_wanted_t *
+wanted_set(void)
+{
+    static uint32_t            slots[16];
+    static icp_firmo_wanted_t  set;
+
+    assert_true(icp_firmo_wanted_slots(NWANTED) <= 16);
+    icp_firmo_wanted_init(&set, wanted, NWANTED, slots);
+
+    return &set;
+}
+
+
 static void
 reply_init(reply_t *r, size_t n, const char **strs)
 {
@@ -94,7 +108,7 @@ test_keeps_wanted_fields_only(void **state)
 
     reply_init(&r, 10, s);
 
-    assert_int_equal(icp_firmo_parse(&r.top, wanted, NWANTED, pairs, 8, &n,
+    assert_int_equal(icp_firmo_parse(&r.top, wanted_set(), pairs, 8, &n,
                                      &w),
                      ICP_FIRMO_FOUND);
     assert_int_equal(n, 3);
@@ -102,6 +116,11 @@ test_keeps_wanted_fields_only(void **state)
     assert_pair(&pairs[1], "employees", "250");
     assert_pair(&pairs[2], "industry", "software");
     assert_null(w.reason);
+
+    /* names are the wanted ones, which outlive the reply */
+    assert_ptr_equal(pairs[0].name.data, wanted[0].data);
+    assert_ptr_equal(pairs[1].name.data, wanted[2].data);
+    assert_ptr_equal(pairs[2].value.data, s[7]);
 }
 
 
@@ -119,7 +138,7 @@ test_missing_key(void **state)
     /* HGETALL of an absent key is an empty array */
     reply_init(&r, 0, NULL);
     n = 99;
-    assert_int_equal(icp_firmo_parse(&r.top, wanted, NWANTED, pairs, 4, &n,
+    assert_int_equal(icp_firmo_parse(&r.top, wanted_set(), pairs, 4, &n,
                                      &w),
                      ICP_FIRMO_MISSING);
     assert_int_equal(n, 0);
@@ -127,11 +146,11 @@ test_missing_key(void **state)
 
     memset(&nil, 0, sizeof(nil));
     nil.type = REDIS_REPLY_NIL;
-    assert_int_equal(icp_firmo_parse(&nil, wanted, NWANTED, pairs, 4, &n, &w),
+    assert_int_equal(icp_firmo_parse(&nil, wanted_set(), pairs, 4, &n, &w),
                      ICP_FIRMO_MISSING);
 
     /* the connection dropped: hiredis hands the callback no reply */
-    assert_int_equal(icp_firmo_parse(NULL, wanted, NWANTED, pairs, 4, &n, &w),
+    assert_int_equal(icp_firmo_parse(NULL, wanted_set(), pairs, 4, &n, &w),
                      ICP_FIRMO_MISSING);
     assert_null(w.reason);
 }
@@ -150,7 +169,7 @@ test_hash_without_wanted_fields_is_found(void **state)
 
     /* it still exists, so a shorter IP prefix must not win over it */
     reply_init(&r, 2, s);
-    assert_int_equal(icp_firmo_parse(&r.top, wanted, NWANTED, pairs, 4, &n,
+    assert_int_equal(icp_firmo_parse(&r.top, wanted_set(), pairs, 4, &n,
                                      &w),
                      ICP_FIRMO_FOUND);
     assert_int_equal(n, 0);
@@ -175,7 +194,7 @@ test_wrong_type(void **state)
     err.str = msg;
     err.len = strlen(msg);
 
-    assert_int_equal(icp_firmo_parse(&err, wanted, NWANTED, pairs, 4, &n, &w),
+    assert_int_equal(icp_firmo_parse(&err, wanted_set(), pairs, 4, &n, &w),
                      ICP_FIRMO_INVALID);
     assert_int_equal(n, 0);
     assert_warning(&w, "not a hash", NULL);
@@ -185,7 +204,7 @@ test_wrong_type(void **state)
     str.str = msg;
     str.len = 4;
 
-    assert_int_equal(icp_firmo_parse(&str, wanted, NWANTED, pairs, 4, &n, &w),
+    assert_int_equal(icp_firmo_parse(&str, wanted_set(), pairs, 4, &n, &w),
                      ICP_FIRMO_INVALID);
     assert_warning(&w, "malformed reply", NULL);
 }
@@ -212,7 +231,7 @@ test_value_cap(void **state)
     over[ICP_FIRMO_VALUE_MAX + 1] = '\0';
 
     reply_init(&r, 6, s);
-    assert_int_equal(icp_firmo_parse(&r.top, wanted, NWANTED, pairs, 4, &n,
+    assert_int_equal(icp_firmo_parse(&r.top, wanted_set(), pairs, 4, &n,
                                      &w),
                      ICP_FIRMO_FOUND);
     assert_int_equal(n, 2);
@@ -238,7 +257,7 @@ test_numbers(void **state)
 
     /* only employees and revenue must be numbers; the first bad one warns */
     reply_init(&r, 6, s);
-    assert_int_equal(icp_firmo_parse(&r.top, wanted, NWANTED, pairs, 4, &n,
+    assert_int_equal(icp_firmo_parse(&r.top, wanted_set(), pairs, 4, &n,
                                      &w),
                      ICP_FIRMO_FOUND);
     assert_int_equal(n, 2);
@@ -247,7 +266,7 @@ test_numbers(void **state)
     assert_warning(&w, "not a number, dropped", "employees");
 
     reply_init(&r, 4, t);
-    icp_firmo_parse(&r.top, wanted, NWANTED, pairs, 4, &n, &w);
+    icp_firmo_parse(&r.top, wanted_set(), pairs, 4, &n, &w);
     assert_int_equal(n, 1);
     assert_pair(&pairs[0], "employees", "1000");
     assert_warning(&w, "not a number, dropped", "revenue");
@@ -269,7 +288,7 @@ test_field_count_cap(void **state)
     (void) state;
 
     reply_init(&r, 10, s);
-    assert_int_equal(icp_firmo_parse(&r.top, wanted, NWANTED, pairs, 3, &n,
+    assert_int_equal(icp_firmo_parse(&r.top, wanted_set(), pairs, 3, &n,
                                      &w),
                      ICP_FIRMO_FOUND);
     assert_int_equal(n, 3);
@@ -284,8 +303,10 @@ test_hard_cap(void **state)
     reply_t              r;
     size_t               i, n;
     char                 names[ICP_FIRMO_FIELDS_MAX + 8][8];
+    uint32_t             slots[128];
     icp_firmo_str_t      all[ICP_FIRMO_FIELDS_MAX + 8];
     icp_firmo_pair_t     pairs[ICP_FIRMO_FIELDS_MAX + 8];
+    icp_firmo_wanted_t   set;
     icp_firmo_warning_t  w;
     const char          *s[2 * (ICP_FIRMO_FIELDS_MAX + 8)];
 
@@ -300,9 +321,11 @@ test_hard_cap(void **state)
         s[2 * i + 1] = "v";
     }
 
+    assert_true(icp_firmo_wanted_slots(ICP_FIRMO_FIELDS_MAX + 8) <= 128);
+    icp_firmo_wanted_init(&set, all, ICP_FIRMO_FIELDS_MAX + 8, slots);
+
     reply_init(&r, 2 * (ICP_FIRMO_FIELDS_MAX + 8), s);
-    icp_firmo_parse(&r.top, all, ICP_FIRMO_FIELDS_MAX + 8, pairs,
-                    ICP_FIRMO_FIELDS_MAX + 8, &n, &w);
+    icp_firmo_parse(&r.top, &set, pairs, ICP_FIRMO_FIELDS_MAX + 8, &n, &w);
     assert_int_equal(n, ICP_FIRMO_FIELDS_MAX);
     assert_warning(&w, "too many fields, dropped", names[ICP_FIRMO_FIELDS_MAX]);
 }
@@ -327,7 +350,7 @@ test_malformed_elements(void **state)
     r.el[3].str = NULL;
     r.el[3].len = 0;
 
-    assert_int_equal(icp_firmo_parse(&r.top, wanted, NWANTED, pairs, 4, &n,
+    assert_int_equal(icp_firmo_parse(&r.top, wanted_set(), pairs, 4, &n,
                                      &w),
                      ICP_FIRMO_FOUND);
     assert_int_equal(n, 2);
@@ -337,10 +360,108 @@ test_malformed_elements(void **state)
 
     /* an odd number of elements is not a hash */
     reply_init(&r, 5, s);
-    assert_int_equal(icp_firmo_parse(&r.top, wanted, NWANTED, pairs, 4, &n,
+    assert_int_equal(icp_firmo_parse(&r.top, wanted_set(), pairs, 4, &n,
                                      &w),
                      ICP_FIRMO_INVALID);
     assert_int_equal(n, 0);
+}
+
+
+/*
+ * Names the lookup may mistake for each other: same length, first and
+ * last byte (company, country), one a prefix of another, the empty name,
+ * a name given twice; and fields that are none of them.
+ */
+static void
+test_wanted_lookup(void **state)
+{
+    reply_t              r;
+    size_t               n;
+    uint32_t             slots[16];
+    icp_firmo_pair_t     pairs[16];
+    icp_firmo_wanted_t   set;
+    icp_firmo_warning_t  w;
+    const char          *s[] = {
+        "country", "1", "countr", "2", "company", "3", "", "4",
+        "companx", "5", "revenue", "6", "employees", "7", "x", "8",
+        "comp", "9",
+    };
+
+    static const icp_firmo_str_t  names[] = {
+        { "company", 7 }, { "country", 7 }, { "comp", 4 }, { "", 0 },
+        { "company", 7 }, { "revenue", 7 },
+    };
+
+    (void) state;
+
+    assert_int_equal(icp_firmo_wanted_slots(0), 1);
+    assert_int_equal(icp_firmo_wanted_slots(6), 16);
+    icp_firmo_wanted_init(&set, names, 6, slots);
+
+    reply_init(&r, 18, s);
+    assert_int_equal(icp_firmo_parse(&r.top, &set, pairs, 16, &n, &w),
+                     ICP_FIRMO_FOUND);
+    assert_int_equal(n, 5);
+    assert_pair(&pairs[0], "country", "1");
+    assert_pair(&pairs[1], "company", "3");
+    assert_pair(&pairs[2], "", "4");
+    assert_pair(&pairs[3], "revenue", "6");
+    assert_pair(&pairs[4], "comp", "9");
+    assert_null(w.reason);
+
+    /* no name wanted at all */
+    icp_firmo_wanted_init(&set, names, 0, slots);
+    assert_int_equal(icp_firmo_parse(&r.top, &set, pairs, 16, &n, &w),
+                     ICP_FIRMO_FOUND);
+    assert_int_equal(n, 0);
+}
+
+
+/*
+ * Values of every length up to 40 with one bad byte at each place are
+ * dropped, with any other byte there kept: eight bytes are checked at a
+ * time, the last eight overlapping.
+ */
+static void
+test_control_character_anywhere(void **state)
+{
+    reply_t              r;
+    size_t               i, len, pos, n;
+    char                 value[41];
+    icp_firmo_pair_t     pairs[4];
+    icp_firmo_warning_t  w;
+    const char          *s[] = { "company", value };
+
+    static const unsigned char  bad[] = { 0x00, 0x01, '\r', '\n', 0x1f, 0x7f };
+    static const unsigned char  good[] = {
+        ' ', '~', 0x80, 0x9f, 0xa0, 0xfe, 0xff
+    };
+
+    (void) state;
+
+    for (len = 1; len <= 40; len++) {
+        for (pos = 0; pos < len; pos++) {
+            memset(value, 'a', len);
+            value[len] = '\0';
+
+            for (i = 0; i < sizeof(good); i++) {
+                value[pos] = (char) good[i];
+                reply_init(&r, 2, s);
+                icp_firmo_parse(&r.top, wanted_set(), pairs, 4, &n, &w);
+                assert_int_equal(n, 1);
+                assert_null(w.reason);
+            }
+
+            for (i = 0; i < sizeof(bad); i++) {
+                value[pos] = (char) bad[i];
+                reply_init(&r, 2, s);
+                r.el[1].len = len;
+                icp_firmo_parse(&r.top, wanted_set(), pairs, 4, &n, &w);
+                assert_int_equal(n, 0);
+                assert_warning(&w, "control character, dropped", "company");
+            }
+        }
+    }
 }
 
 
@@ -357,6 +478,8 @@ main(void)
         cmocka_unit_test(test_field_count_cap),
         cmocka_unit_test(test_hard_cap),
         cmocka_unit_test(test_malformed_elements),
+        cmocka_unit_test(test_wanted_lookup),
+        cmocka_unit_test(test_control_character_anywhere),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

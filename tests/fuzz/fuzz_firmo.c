@@ -2,7 +2,8 @@
  * libFuzzer target: icp_firmo_parse on whatever reply hiredis's own reader
  * makes of arbitrary bytes (RESP), as a reply from a broken Redis would
  * reach the module.  Every pair kept must be a wanted field, within the
- * caps, pointing into the reply.
+ * caps, its name the wanted one's text, its value pointing into the
+ * reply.
  *
  * hiredis 0.14 allocates an array of whatever size a "*N" header says
  * (it has no maxelements yet), so inputs announcing huge arrays are
@@ -48,10 +49,17 @@ check(const redisReply *reply, size_t max)
 {
     size_t               i, j, n;
     double               num;
+    uint32_t             slots[16];
     icp_firmo_pair_t     pairs[ICP_FIRMO_FIELDS_MAX];
+    icp_firmo_wanted_t   set;
     icp_firmo_warning_t  w;
 
-    icp_firmo_parse(reply, wanted, NWANTED, pairs, max, &n, &w);
+    if (icp_firmo_wanted_slots(NWANTED) > 16) {
+        abort();
+    }
+
+    icp_firmo_wanted_init(&set, wanted, NWANTED, slots);
+    icp_firmo_parse(reply, &set, pairs, max, &n, &w);
 
     if (n > max) {
         abort();
@@ -69,7 +77,7 @@ check(const redisReply *reply, size_t max)
 
         if (j == NWANTED
             || pairs[i].value.len > ICP_FIRMO_VALUE_MAX
-            || !in_reply(reply, pairs[i].name.data, pairs[i].name.len)
+            || pairs[i].name.data != wanted[j].data
             || !in_reply(reply, pairs[i].value.data, pairs[i].value.len))
         {
             abort();
