@@ -14,6 +14,11 @@
 --       address number (START + N) * 3635633 mod 2^22 (an odd factor: a
 --       permutation), so an address comes back only after 4 million others
 --
+-- With ICP_PACE_MS=N in the environment each connection waits N ms after
+-- a response before its next request: a and b then get the same offered
+-- load, below what either can serve, and the latency is the service's,
+-- not the length of a queue.
+--
 -- done() prints one line for the driver:
 --   result REQUESTS/S P50_US P99_US NON_2XX SOCKET_ERRORS REQUESTS
 
@@ -31,6 +36,15 @@ local clicks = { "gclid", "fbclid", "msclkid", "li_fat_id" }
 
 local mode, start, n = "repeat", 0, 0
 local headers = {}
+
+-- wrk looks for delay() once, when it loads the script
+local pace = tonumber(os.getenv("ICP_PACE_MS") or "")
+
+if pace then
+    function delay()
+        return pace
+    end
+end
 
 local function pick(t)
     return t[math.random(#t)]
