@@ -87,28 +87,36 @@ $client wrk -t1 -c"$conns" -d1s -s "$bench_http/visitors.lua" \
     "$url/lp/default.html" \
     > /dev/null
 
+# run_cf CF ROUND: one run of configuration CF, appended to $dir/CF$tag
+# and printed
+run_cf() {
+    case $1 in
+    a)  res=$(run_wrk /lp/default.html repeat) ;;
+    b)  bench_fill
+        was=$(bench_cache)
+        res=$(run_wrk / repeat "$2")
+        share=$(cache_share "$was") ;;
+    c)  was=$(bench_cache)
+        res=$(run_wrk / new "$start")
+        start=$((start + 1048576))
+        share=$(cache_share "$was") ;;
+    esac
+    echo "$res" >> "$dir/$1$tag"
+    echo "$res" | awk -v r="$2" -v c="$1$label" -v s="${share:-}" '{
+        printf "round %d %s: %6d req/s, p50 %.2f ms, p99 %.2f ms,",
+            r, c, $1, $2 / 1000, $3 / 1000
+        printf " cpu/req nginx %.1f us, redis %.1f us%s\n", $4, $5,
+            s == "" ? "" : "; " s }'
+    share=
+}
+
 pace=
+tag=
+label=
 start=0
 for round in $(seq 1 "$rounds"); do
     for cf in a b c; do
-        case $cf in
-        a)  res=$(run_wrk /lp/default.html repeat) ;;
-        b)  bench_fill
-            was=$(bench_cache)
-            res=$(run_wrk / repeat "$round")
-            share=$(cache_share "$was") ;;
-        c)  was=$(bench_cache)
-            res=$(run_wrk / new "$start")
-            start=$((start + 1048576))
-            share=$(cache_share "$was") ;;
-        esac
-        echo "$res" >> "$dir/$cf"
-        echo "$res" | awk -v r="$round" -v c="$cf" -v s="${share:-}" '{
-            printf "round %d %s: %6d req/s, p50 %.2f ms, p99 %.2f ms,",
-                r, c, $1, $2 / 1000, $3 / 1000
-            printf " cpu/req nginx %.1f us, redis %.1f us%s\n", $4, $5,
-                s == "" ? "" : "; " s }'
-        share=
+        run_cf "$cf" "$round"
     done
 done
 
@@ -116,23 +124,11 @@ done
 # lookup of b a hit still
 pace=${PACE_MS:-1}
 conns=${PACED_CONNS:-8}
+tag=p
+label=" paced ($pace ms)"
 for round in $(seq 1 "$rounds"); do
     for cf in a b; do
-        case $cf in
-        a)  res=$(run_wrk /lp/default.html repeat) ;;
-        b)  bench_fill
-            was=$(bench_cache)
-            res=$(run_wrk / repeat "$round")
-            share=$(cache_share "$was") ;;
-        esac
-        echo "$res" >> "$dir/${cf}p"
-        echo "$res" | awk -v r="$round" -v c="$cf" -v p="$pace" \
-                -v s="${share:-}" '{
-            printf "round %d %s paced (%s ms): %6d req/s, p50 %.2f ms,",
-                r, c, p, $1, $2 / 1000
-            printf " p99 %.2f ms, cpu/req nginx %.1f us%s\n", $3 / 1000, $4,
-                s == "" ? "" : "; " s }'
-        share=
+        run_cf "$cf" "$round"
     done
 done
 
