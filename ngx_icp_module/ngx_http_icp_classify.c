@@ -17,7 +17,7 @@ ngx_http_icp_classify(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx)
     size_t                      slot;
     icp_utm_t                  *utm;
     lfr_str_t                  *in;
-    ngx_uint_t                  i, n;
+    ngx_uint_t                  i;
     lfr_rules_t                *lr;
     ngx_http_icp_rules_t       *rules;
     ngx_http_variable_value_t  *v;
@@ -46,15 +46,8 @@ ngx_http_icp_classify(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx)
         in[LFR_SLOT_CLICK_ID].len = ngx_strlen(utm->click_id);
     }
 
-    /* ngx_sprintf's format parsing costs more than the digits */
     last = (u_char *) &in[rules->nslots] + NGX_INT_T_LEN;
-    p = last;
-    n = ctx->context.visits;
-
-    do {
-        *--p = (u_char) ('0' + n % 10);
-        n /= 10;
-    } while (n);
+    p = ngx_http_icp_decimal(last, ctx->context.visits);
 
     in[LFR_SLOT_VISITS].data = (char *) p;
     in[LFR_SLOT_VISITS].len = last - p;

@@ -531,21 +531,15 @@ ngx_http_icp_json_name(ngx_http_icp_json_t *j, const char *s)
 }
 
 
-/* Scores and weights: small numbers, not worth ngx_sprintf's parsing. */
+/* Scores and weights. */
 
 static void
 ngx_http_icp_json_int(ngx_http_icp_json_t *j, ngx_int_t n)
 {
-    u_char      buf[NGX_INT_T_LEN], *p;
-    ngx_uint_t  u;
+    u_char  buf[NGX_INT_T_LEN], *p;
 
-    p = buf + NGX_INT_T_LEN;
-    u = n < 0 ? - (ngx_uint_t) n : (ngx_uint_t) n;
-
-    do {
-        *--p = (u_char) ('0' + u % 10);
-        u /= 10;
-    } while (u);
+    p = ngx_http_icp_decimal(buf + NGX_INT_T_LEN,
+                             n < 0 ? - (ngx_uint_t) n : (ngx_uint_t) n);
 
     if (n < 0) {
         *--p = '-';

@@ -519,3 +519,15 @@ ngx_http_icp_ctx_cleanup(void *data)
         ngx_http_icp_lookup_cancel(ctx);
     }
 }
+
+
+u_char *
+ngx_http_icp_decimal(u_char *last, ngx_uint_t n)
+{
+    do {
+        *--last = (u_char) ('0' + n % 10);
+        n /= 10;
+    } while (n);
+
+    return last;
+}

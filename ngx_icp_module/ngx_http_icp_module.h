@@ -153,6 +153,13 @@ char *ngx_http_icp_consent_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 ngx_http_icp_ctx_t *ngx_http_icp_get_ctx(ngx_http_request_t *r);
 ngx_http_icp_ctx_t *ngx_http_icp_create_ctx(ngx_http_request_t *r);
 
+/*
+ * n in decimal, written backwards so that it ends at last; returns where
+ * it starts.  For every request's numbers, where ngx_sprintf's format
+ * parsing costs more than the digits.
+ */
+u_char *ngx_http_icp_decimal(u_char *last, ngx_uint_t n);
+
 /* stages */
 ngx_int_t ngx_http_icp_inputs_init(ngx_conf_t *cf);
 ngx_int_t ngx_http_icp_read_inputs(ngx_http_request_t *r,
