@@ -130,6 +130,13 @@ is($rec->{cache}, 'BYPASS', 'cache: no icp_redis here');
 ok(!$rec->{bot} && !$rec->{preview}, 'not a bot, not a preview');
 my $var = $rec->{var};
 
+# values from the request are escaped (no persona: not in the experiment)
+$t->get('/?utm_source=bing&utm_term=%22q%22%5Cx%5C%5C&utm_content='
+        . '%E2%82%ACok%01%2F', 'X-Forwarded-For' => '192.0.2.45');
+($rec) = records();
+is($rec->{utm}{term}, '"q"\\x\\\\', 'a quote and backslashes come back');
+is($rec->{utm}{content}, "\x{20ac}ok/", 'UTF-8 kept, a control dropped');
+
 browse(\%jar, '/', 'X-Forwarded-For' => '192.0.2.44');
 ($rec) = records();
 ok(!$rec->{new}, 'second exposure: not new');
@@ -194,7 +201,7 @@ ok(length $rec->{vid} == 22 && $rec->{ip} eq '198.51.100.77',
 my @also_exposed = ($rec->{var});
 
 # escaping
-$t->get('/?utm_source=linkedin&utm_term=%22q%22%5C%C3%A9%01%FF');
+$t->get('/?utm_source=bing&utm_term=%22q%22%5C%C3%A9%01%FF');
 ($rec) = records();
 push @also_exposed, $rec->{var};
 is($rec->{utm}{term}, "\"q\"\\\x{e9}?", 'quotes, backslash, UTF-8 survive; '

@@ -268,7 +268,8 @@ eval_redis("for i = 1, $fields do redis.call('HSET', KEYS[1], 'f' .. i, i)"
            'icp:ip:198.51.100.7');
 eval_redis("redis.call('HSET', KEYS[1], 'company',"
            . " 'a\\0b\\r\\nX-Evil: 1\\27[2J\\255\\254\\192\\175',"
-           . " 'employees', '5000', 'industry', '\\1\\2\\3')",
+           . " 'employees', '5000', 'industry', '\\1\\2\\3',"
+           . " 'country', 'U\"S\\\\')",
            'icp:ip:198.51.100.8');
 $redis->cli('HSET', 'icp:ip:198.51.100.9', 'employees', '1e999');
 $redis->cli('HSET', 'icp:ip:198.51.100.10', 'employees', '-5000');
@@ -311,6 +312,10 @@ sub check_log {
 
 sleep 0.2;
 check_log('log', $t->tmp . '/logs/icp.log');
+ok((grep { ($_->{firmo}{country} // '') eq 'U"S\\' }
+    map { eval { decode_json($_) } || () }
+    split /\n/, $t->read_file('logs/icp.log')),
+   'a quote and a backslash from Redis come back from the record');
 $t->stop;
 
 # --- fake Redis servers -----------------------------------------------------
