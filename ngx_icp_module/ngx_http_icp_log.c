@@ -1,7 +1,8 @@
 /*
- * The log stage: builds $icp_json.  Every string from a request, Redis or
- * the rules goes through lfr_json_escape, so the record is valid JSON with
- * `log_format NAME escape=none '$icp_json';`.
+ * The log stage: builds $icp_json.  Every string from a request or Redis
+ * is escaped (lfr_json_plain, else lfr_json_escape); names from the rules
+ * and what this module makes need no escaping.  So the record is valid
+ * JSON with `log_format NAME escape=none '$icp_json';`.
  */
 
 #include "ngx_http_icp_log.h"
