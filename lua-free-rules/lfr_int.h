@@ -22,6 +22,16 @@
 #define LFR_ANY  (-3)
 
 
+/*
+ * A word has a zero byte (as a whole, not which one): the classic test,
+ * for eight bytes of a string at a time; with w & ~(0x1f * LFR_ONES) it
+ * finds a byte below 0x20, with w ^ (c * LFR_ONES) a byte c.
+ */
+#define LFR_ONES   0x0101010101010101ULL
+#define LFR_HIGHS  0x8080808080808080ULL
+#define lfr_has_zero(w)  (((w) - LFR_ONES) & ~(w) & LFR_HIGHS)
+
+
 typedef enum {
     LFR_OP_IN = 0,
     LFR_OP_NOT_IN,

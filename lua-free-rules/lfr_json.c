@@ -11,15 +11,6 @@
 
 
 /*
- * A word has a zero byte (as a whole, not which one): the classic test,
- * here for eight bytes of a string at a time.
- */
-#define LFR_ONES   0x0101010101010101ULL
-#define LFR_HIGHS  0x8080808080808080ULL
-#define lfr_has_zero(w)  (((w) - LFR_ONES) & ~(w) & LFR_HIGHS)
-
-
-/*
  * Length of the well-formed UTF-8 sequence at p (1..4), or 0 with *bad set
  * to the number of bytes one U+FFFD replaces.
  */

@@ -302,25 +302,18 @@ icp_firmo_has_ctl(const char *s, size_t len)
 }
 
 
-/*
- * (x - 0x20 in each byte) & ~x has the top bit of some byte set if and
- * only if a byte of x is below 0x20: a borrow starts only at such a
- * byte, and a byte of 0x80 or more has its top bit cleared by ~x.  The
- * same test for a byte below 1 on x ^ 0x7f finds DEL.
- */
+/* a byte below 0x20 or DEL in the eight at s */
 
 static int
 icp_firmo_ctl8(const char *s)
 {
-    uint64_t  x, y;
+    uint64_t  w;
 
-    static const uint64_t  ones = 0x0101010101010101ULL;
-    static const uint64_t  tops = 0x8080808080808080ULL;
+    memcpy(&w, s, 8);
 
-    memcpy(&x, s, 8);
-    y = x ^ (ones * 0x7f);
-
-    return ((((x - ones * 0x20) & ~x) | ((y - ones) & ~y)) & tops) != 0;
+    return (lfr_has_zero(w & ~(0x1fULL * LFR_ONES))
+            | lfr_has_zero(w ^ (0x7fULL * LFR_ONES)))
+           != 0;
 }
 
 
