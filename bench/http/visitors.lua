@@ -17,7 +17,12 @@
 -- With ICP_PACE_MS=N in the environment each connection waits N ms after
 -- a response before its next request: a and b then get the same offered
 -- load, below what either can serve, and the latency is the service's,
--- not the length of a queue.
+-- not the length of a queue.  Paced, give every connection its own thread
+-- (-tN -cN): the timers of one thread's connections are set in the same
+-- millisecond and fire together, so one thread sends its requests in
+-- bursts, and the last of a burst waits for all the others.
+-- each and new number their addresses for one thread; repeat draws them
+-- from a seed per thread.
 --
 -- done() prints one line for the driver:
 --   result REQUESTS/S P50_US P99_US NON_2XX SOCKET_ERRORS REQUESTS
@@ -35,6 +40,7 @@ local terms = { "crm", "marketing+automation", "devops+platform",
 local clicks = { "gclid", "fbclid", "msclkid", "li_fat_id" }
 
 local mode, start, n = "repeat", 0, 0
+local threads = 0
 local headers = {}
 
 -- wrk looks for delay() once, when it loads the script
@@ -50,10 +56,21 @@ local function pick(t)
     return t[math.random(#t)]
 end
 
+-- called in the main script for each thread, before the thread's init()
+function setup(thread)
+    thread:set("thread_index", threads)
+    threads = threads + 1
+end
+
 function init(args)
+    local index = thread_index or 0
+
     mode = args[1] or "repeat"
     start = tonumber(args[2] or "0")
-    math.randomseed(start + 1)
+    if mode ~= "repeat" and index > 0 then
+        error(mode .. " numbers its addresses for one thread: use -t1")
+    end
+    math.randomseed(start + 1 + index * 7919)
 end
 
 local function visitor(i)
