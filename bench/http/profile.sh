@@ -1,7 +1,7 @@
 #!/bin/sh
 # Where the time of a request goes: nginx without a master process under
 # callgrind, with the servers and load of run.sh, instruction counts per
-# request for a (plain), b (cache hit), c (Redis miss) and f (nginx alone
+# request for a (plain), b (cache hit), c (Redis miss) and o (nginx alone
 # with a hit's headers and log record).
 #
 # usage: sh bench/http/profile.sh [MODULE.so] [BINDIR] [OUT]
@@ -9,7 +9,7 @@
 #             answers a few hundred requests a second)
 #
 # Keeps the four profiles in OUT (default build/bench/http) as
-# callgrind.{a,b,c,f}, prints instructions per request (Ir / requests) for
+# callgrind.{a,b,c,o}, prints instructions per request (Ir / requests) for
 # each and the functions of b and c with the most inclusive instructions.
 set -eu
 
@@ -30,10 +30,10 @@ bench_fill
 wrk -t1 -c32 -d2s -s "$bench_http/visitors.lua" "$url/lp/default.html" \
     -- repeat > /dev/null
 
-for cf in a b c f; do
+for cf in a b c o; do
     case $cf in
     a) path=/lp/default.html; set -- repeat ;;
-    f) path=/floor; set -- repeat ;;
+    o) path=/output; set -- repeat ;;
     b) path=/; set -- repeat ;;
     c) path=/; set -- new 0 ;;
     esac

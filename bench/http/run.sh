@@ -8,14 +8,14 @@
 #             every lookup a cache hit
 #   c  miss:  the same, every request a new visitor address: a cache miss
 #             and a pipelined round trip to Redis
-#   f  floor: no module logic, but what b's answers carry done by nginx
+#   o  output: no module logic, but what b's answers carry done by nginx
 #             alone (a second pass, two Set-Cookie headers, a JSON log
-#             record of the same size): what any module with b's output
-#             could reach at best; a reference, no target
+#             record of the same size): what b's output costs without
+#             the module's decisions; a reference, no target
 #
 # usage: sh bench/http/run.sh [MODULE.so] [BINDIR]       (make bench-http)
 #   SECS=10 ROUNDS=3 CONNS=32 THREADS=1   wrk's duration per run, rounds
-#                                         of a f b c, connections, threads
+#                                         of a o b c, connections, threads
 #   PIN=1                                 nginx's worker on the last CPU,
 #                                         wrk and redis on the others
 #   PACE_MS=1 PACED_CONNS=8               the paced runs of a and b: each
@@ -42,7 +42,7 @@ threads=${THREADS:-1}
 
 bench_up "${1:-build/ngx_http_icp_module.so}" "${2:-build/bin}"
 echo "nginx worker $wpid on $url; wrk -t$threads -c$conns -d${secs}s," \
-     "$rounds rounds of a f b c"
+     "$rounds rounds of a o b c"
 
 tck=$(getconf CLK_TCK)
 
@@ -97,7 +97,7 @@ $client wrk -t1 -c"$conns" -d1s -s "$bench_http/visitors.lua" \
 run_cf() {
     case $1 in
     a)  res=$(run_wrk /lp/default.html repeat) ;;
-    f)  res=$(run_wrk /floor repeat) ;;
+    o)  res=$(run_wrk /output repeat) ;;
     b)  bench_fill
         was=$(bench_cache)
         res=$(run_wrk / repeat "$2")
@@ -121,7 +121,7 @@ tag=
 label=
 start=0
 for round in $(seq 1 "$rounds"); do
-    for cf in a f b c; do
+    for cf in a o b c; do
         run_cf "$cf" "$round"
     done
 done
@@ -148,7 +148,7 @@ median() {
         print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-for cf in a b c f ap bp; do
+for cf in a b c o ap bp; do
     echo "$cf $(median "$cf" 1) $(median "$cf" 2) $(median "$cf" 3)" \
          "$(median "$cf" 4) $(median "$cf" 5)"
 done > "$dir/medians"
@@ -158,10 +158,10 @@ awk -v n="$rounds" -v pace="$pace" -v pconns="$conns" '
     function verdict(ok) { return ok ? "met" : "MISSED" }
     END {
         name["a"] = "plain"; name["b"] = "hit"; name["c"] = "miss"
-        name["f"] = "floor"
+        name["o"] = "output"
         name["ap"] = "plain, paced"; name["bp"] = "hit, paced"
         printf "medians of %d runs:\n", n
-        split("a b c f ap bp", order, " ")
+        split("a b c o ap bp", order, " ")
         for (i = 1; i <= 6; i++) {
             k = order[i]
             printf "  %-2s %-12s %6d req/s, p50 %.2f ms, p99 %.2f ms,", k,
@@ -171,17 +171,17 @@ awk -v n="$rounds" -v pace="$pace" -v pconns="$conns" '
         b = rps["b"] / rps["a"]; c = rps["c"] / rps["a"]
         printf "b/a %.2f (target >= 0.90: %s)\n", b, verdict(b >= 0.90)
         printf "c/a %.2f (target >= 0.75: %s)\n", c, verdict(c >= 0.75)
-        printf "f/a %.2f (nginx alone, a hit'"'"'s headers and log record)," \
-            " b/f %.2f (the module'"'"'s logic)\n", rps["f"] / rps["a"],
-            rps["b"] / rps["f"]
+        printf "o/a %.2f (nginx alone, a hit'"'"'s headers and log record)," \
+            " b/o %.2f (the module'"'"'s logic)\n", rps["o"] / rps["a"],
+            rps["b"] / rps["o"]
         printf "p99 b/a saturated %.2f (a queue: about a/b requests/s)\n",
             p99["b"] / p99["a"]
         p = p99["bp"] / p99["ap"]
         printf "p99 b/a at one load, %d connections, a thread each," \
             " paced %s ms (%d and %d req/s) %.2f (target <= 1.20: %s)\n",
             pconns, pace, rps["ap"], rps["bp"], p, verdict(p <= 1.20)
-        printf "nginx cpu/req b/a %.2f, c/a %.2f, f/a %.2f\n",
-            wus["b"] / wus["a"], wus["c"] / wus["a"], wus["f"] / wus["a"]
+        printf "nginx cpu/req b/a %.2f, c/a %.2f, o/a %.2f\n",
+            wus["b"] / wus["a"], wus["c"] / wus["a"], wus["o"] / wus["a"]
     }' "$dir/medians"
 
 if grep -E '\[(alert|crit|emerg)\]' "$dir/error.log" >&2; then
