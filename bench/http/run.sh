@@ -63,6 +63,7 @@ run_wrk() {
         -s "$bench_http/visitors.lua" "$url$path" -- "$@" > "$dir/wrk.out"
     w1=$(cpu_ticks "$wpid")
     r1=$(cpu_ticks "$rpid")
+    bench_logs_empty
     # shellcheck disable=SC2046
     set -- $(sed -n 's/^result //p' "$dir/wrk.out")
     if [ $# -ne 6 ] || [ "$4" -ne 0 ] || [ "$5" -ne 0 ]; then

@@ -37,6 +37,7 @@ load() {
     $client wrk -t1 -c32 -d"${slice}s" --timeout 5s \
         -s "$bench_http/visitors.lua" \
         "$url/" -- "$@" > "$dir/wrk.out"
+    bench_logs_empty
     set -- $(sed -n 's/^result //p' "$dir/wrk.out")
     if [ $# -ne 6 ] || [ "$4" -ne 0 ] || [ "$5" -ne 0 ]; then
         echo "wrk: no result, non-2xx responses or socket errors" >&2
