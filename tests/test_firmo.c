@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "icp_firmo.h"
+#include "firmo_wanted.h"
 
 
 #define MAXEL  128
@@ -28,22 +29,6 @@ static const icp_firmo_str_t  wanted[] = {
     { "company", 7 }, { "industry", 8 }, { "employees", 9 },
     { "revenue", 7 }, { "country", 7 },
 };
-
-#define NWANTED  (sizeof(wanted) / sizeof(wanted[0]))
-
-
-/* wanted as icp_firmo_parse() takes it */
-static const icp_firmo_wanted_t *
-wanted_set(void)
-{
-    static uint32_t            slots[16];
-    static icp_firmo_wanted_t  set;
-
-    assert_true(icp_firmo_wanted_slots(NWANTED) <= 16);
-    icp_firmo_wanted_init(&set, wanted, NWANTED, slots);
-
-    return &set;
-}
 
 
 static void
@@ -108,7 +93,7 @@ test_keeps_wanted_fields_only(void **state)
 
     reply_init(&r, 10, s);
 
-    assert_int_equal(icp_firmo_parse(&r.top, wanted_set(), pairs, 8, &n,
+    assert_int_equal(icp_firmo_parse(&r.top, FIRMO_WANTED(wanted), pairs, 8, &n,
                                      &w),
                      ICP_FIRMO_FOUND);
     assert_int_equal(n, 3);
@@ -138,7 +123,7 @@ test_missing_key(void **state)
     /* HGETALL of an absent key is an empty array */
     reply_init(&r, 0, NULL);
     n = 99;
-    assert_int_equal(icp_firmo_parse(&r.top, wanted_set(), pairs, 4, &n,
+    assert_int_equal(icp_firmo_parse(&r.top, FIRMO_WANTED(wanted), pairs, 4, &n,
                                      &w),
                      ICP_FIRMO_MISSING);
     assert_int_equal(n, 0);
@@ -146,11 +131,13 @@ test_missing_key(void **state)
 
     memset(&nil, 0, sizeof(nil));
     nil.type = REDIS_REPLY_NIL;
-    assert_int_equal(icp_firmo_parse(&nil, wanted_set(), pairs, 4, &n, &w),
+    assert_int_equal(icp_firmo_parse(&nil, FIRMO_WANTED(wanted), pairs, 4,
+                                     &n, &w),
                      ICP_FIRMO_MISSING);
 
     /* the connection dropped: hiredis hands the callback no reply */
-    assert_int_equal(icp_firmo_parse(NULL, wanted_set(), pairs, 4, &n, &w),
+    assert_int_equal(icp_firmo_parse(NULL, FIRMO_WANTED(wanted), pairs, 4,
+                                     &n, &w),
                      ICP_FIRMO_MISSING);
     assert_null(w.reason);
 }
@@ -169,7 +156,7 @@ test_hash_without_wanted_fields_is_found(void **state)
 
     /* it still exists, so a shorter IP prefix must not win over it */
     reply_init(&r, 2, s);
-    assert_int_equal(icp_firmo_parse(&r.top, wanted_set(), pairs, 4, &n,
+    assert_int_equal(icp_firmo_parse(&r.top, FIRMO_WANTED(wanted), pairs, 4, &n,
                                      &w),
                      ICP_FIRMO_FOUND);
     assert_int_equal(n, 0);
@@ -194,7 +181,8 @@ test_wrong_type(void **state)
     err.str = msg;
     err.len = strlen(msg);
 
-    assert_int_equal(icp_firmo_parse(&err, wanted_set(), pairs, 4, &n, &w),
+    assert_int_equal(icp_firmo_parse(&err, FIRMO_WANTED(wanted), pairs, 4,
+                                     &n, &w),
                      ICP_FIRMO_INVALID);
     assert_int_equal(n, 0);
     assert_warning(&w, "not a hash", NULL);
@@ -204,7 +192,8 @@ test_wrong_type(void **state)
     str.str = msg;
     str.len = 4;
 
-    assert_int_equal(icp_firmo_parse(&str, wanted_set(), pairs, 4, &n, &w),
+    assert_int_equal(icp_firmo_parse(&str, FIRMO_WANTED(wanted), pairs, 4,
+                                     &n, &w),
                      ICP_FIRMO_INVALID);
     assert_warning(&w, "malformed reply", NULL);
 }
@@ -231,7 +220,7 @@ test_value_cap(void **state)
     over[ICP_FIRMO_VALUE_MAX + 1] = '\0';
 
     reply_init(&r, 6, s);
-    assert_int_equal(icp_firmo_parse(&r.top, wanted_set(), pairs, 4, &n,
+    assert_int_equal(icp_firmo_parse(&r.top, FIRMO_WANTED(wanted), pairs, 4, &n,
                                      &w),
                      ICP_FIRMO_FOUND);
     assert_int_equal(n, 2);
@@ -257,7 +246,7 @@ test_numbers(void **state)
 
     /* only employees and revenue must be numbers; the first bad one warns */
     reply_init(&r, 6, s);
-    assert_int_equal(icp_firmo_parse(&r.top, wanted_set(), pairs, 4, &n,
+    assert_int_equal(icp_firmo_parse(&r.top, FIRMO_WANTED(wanted), pairs, 4, &n,
                                      &w),
                      ICP_FIRMO_FOUND);
     assert_int_equal(n, 2);
@@ -266,7 +255,7 @@ test_numbers(void **state)
     assert_warning(&w, "not a number, dropped", "employees");
 
     reply_init(&r, 4, t);
-    icp_firmo_parse(&r.top, wanted_set(), pairs, 4, &n, &w);
+    icp_firmo_parse(&r.top, FIRMO_WANTED(wanted), pairs, 4, &n, &w);
     assert_int_equal(n, 1);
     assert_pair(&pairs[0], "employees", "1000");
     assert_warning(&w, "not a number, dropped", "revenue");
@@ -288,7 +277,7 @@ test_field_count_cap(void **state)
     (void) state;
 
     reply_init(&r, 10, s);
-    assert_int_equal(icp_firmo_parse(&r.top, wanted_set(), pairs, 3, &n,
+    assert_int_equal(icp_firmo_parse(&r.top, FIRMO_WANTED(wanted), pairs, 3, &n,
                                      &w),
                      ICP_FIRMO_FOUND);
     assert_int_equal(n, 3);
@@ -350,7 +339,7 @@ test_malformed_elements(void **state)
     r.el[3].str = NULL;
     r.el[3].len = 0;
 
-    assert_int_equal(icp_firmo_parse(&r.top, wanted_set(), pairs, 4, &n,
+    assert_int_equal(icp_firmo_parse(&r.top, FIRMO_WANTED(wanted), pairs, 4, &n,
                                      &w),
                      ICP_FIRMO_FOUND);
     assert_int_equal(n, 2);
@@ -360,7 +349,7 @@ test_malformed_elements(void **state)
 
     /* an odd number of elements is not a hash */
     reply_init(&r, 5, s);
-    assert_int_equal(icp_firmo_parse(&r.top, wanted_set(), pairs, 4, &n,
+    assert_int_equal(icp_firmo_parse(&r.top, FIRMO_WANTED(wanted), pairs, 4, &n,
                                      &w),
                      ICP_FIRMO_INVALID);
     assert_int_equal(n, 0);
@@ -447,7 +436,7 @@ test_control_character_anywhere(void **state)
             for (i = 0; i < sizeof(good); i++) {
                 value[pos] = (char) good[i];
                 reply_init(&r, 2, s);
-                icp_firmo_parse(&r.top, wanted_set(), pairs, 4, &n, &w);
+                icp_firmo_parse(&r.top, FIRMO_WANTED(wanted), pairs, 4, &n, &w);
                 assert_int_equal(n, 1);
                 assert_null(w.reason);
             }
@@ -456,7 +445,7 @@ test_control_character_anywhere(void **state)
                 value[pos] = (char) bad[i];
                 reply_init(&r, 2, s);
                 r.el[1].len = len;
-                icp_firmo_parse(&r.top, wanted_set(), pairs, 4, &n, &w);
+                icp_firmo_parse(&r.top, FIRMO_WANTED(wanted), pairs, 4, &n, &w);
                 assert_int_equal(n, 0);
                 assert_warning(&w, "control character, dropped", "company");
             }

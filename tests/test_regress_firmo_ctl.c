@@ -14,27 +14,12 @@
 #include <cmocka.h>
 
 #include "icp_firmo.h"
+#include "firmo_wanted.h"
 
 
 static const icp_firmo_str_t  wanted[] = {
     { "company", 7 }, { "industry", 8 }, { "employees", 9 },
 };
-
-#define NWANTED  (sizeof(wanted) / sizeof(wanted[0]))
-
-
-/* wanted as icp_firmo_parse() takes it */
-static const icp_firmo_wanted_t *
-wanted_set(void)
-{
-    static uint32_t            slots[8];
-    static icp_firmo_wanted_t  set;
-
-    assert_true(icp_firmo_wanted_slots(NWANTED) <= 8);
-    icp_firmo_wanted_init(&set, wanted, NWANTED, slots);
-
-    return &set;
-}
 
 
 static redisReply *
@@ -72,7 +57,7 @@ test_control_characters_dropped(void **state)
 
     reply = read_reply(resp, sizeof(resp) - 1);
 
-    assert_int_equal(icp_firmo_parse(reply, wanted_set(), pairs,
+    assert_int_equal(icp_firmo_parse(reply, FIRMO_WANTED(wanted), pairs,
                                      ICP_FIRMO_FIELDS_MAX, &n, &w),
                      ICP_FIRMO_FOUND);
 
@@ -108,7 +93,7 @@ test_esc_del_dropped_utf8_kept(void **state)
 
     reply = read_reply(resp, sizeof(resp) - 1);
 
-    icp_firmo_parse(reply, wanted_set(), pairs, ICP_FIRMO_FIELDS_MAX,
+    icp_firmo_parse(reply, FIRMO_WANTED(wanted), pairs, ICP_FIRMO_FIELDS_MAX,
                     &n, &w);
 
     assert_int_equal(n, 1);

@@ -18,7 +18,8 @@ $(ICP_LIB): $(ICP_OBJS)
 UNIT_SRCS := $(sort $(wildcard tests/test_*.c))
 UNIT_BINS += $(UNIT_SRCS:tests/%.c=$(BUILD)/tests/%)
 
-$(BUILD)/tests/%: tests/%.c $(LFR_LIB) $(ICP_LIB) $(TEST_DEPS)
+$(BUILD)/tests/%: tests/%.c $(wildcard tests/*.h) $(LFR_LIB) $(ICP_LIB) \
+    $(TEST_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itools -Ingx_icp_module -o $@ $< \
 	    $(TEST_OBJS_$*) $(ICP_LIB) $(LFR_LIB) $(LFR_LIBS) $(ICP_LIBS) \
