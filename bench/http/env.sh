@@ -8,7 +8,8 @@
 # private redis-server on a free loopback port, loads it with
 # BINDIR/icp-load, then nginx (nginx.conf.in, $NGINX_BIN or the Debian one,
 # one worker) on another.  Sets $url, $npid (master) and $wpid (worker);
-# bench_fill then puts the 10,000 known visitors in the cache.
+# bench_fill then puts the 10,000 known visitors in the cache, and
+# bench_cookies keeps the cookies of their first visit.
 # An EXIT trap stops both and removes $dir, whatever ends the script.
 # NGINX_WRAP (a command such as valgrind) and NGINX_GLOBAL (-g
 # directives, such as "master_process off;") change how nginx runs; with
@@ -50,13 +51,21 @@ bench_wait() {
     done
 }
 
-# a landing page of about 4 KB, every variant a copy of it
+# a landing page of PAGE_KB kilobytes (4 by default), every variant a copy
+# of it: what the module adds to a request is the same whatever the page,
+# so its share of the request's cost shrinks as the page grows
 bench_pages() {
+    case ${PAGE_KB:-4} in
+    *[!0-9]* | 0*)
+        echo "PAGE_KB=$PAGE_KB: a number of kilobytes, 1 or more" >&2
+        exit 2 ;;
+    esac
     mkdir -p "$dir/html"
-    perl -e 'print "<!doctype html>\n<title>landing page</title>\n",
-             map({ "<p>paragraph $_ of the variant page, the same text"
-                   . " for every variant so that only the module differs"
-                   . "</p>\n" } 1 .. 40)' > "$dir/variant.html"
+    perl -e 'my $n = int($ARGV[0] * 1024 / 101);
+             print "<!doctype html>\n<title>landing page</title>\n",
+             map({ sprintf "<p>paragraph %5d of the variant page, the same"
+                   . " text for every variant: only the module differs</p>\n",
+                   $_ } 1 .. $n)' "${PAGE_KB:-4}" > "$dir/variant.html"
     grep -o '/lp/[^ ;]*' "$dir/bench.rules" | sort -u | while read -r p; do
         mkdir -p "$dir/html${p%/*}"
         cp "$dir/variant.html" "$dir/html$p"
@@ -136,6 +145,15 @@ bench_fill() {
             -- each "$fill" > "$dir/fill.out"
         fill=$((fill + $(awk '/^result/ { print $7 }' "$dir/fill.out")))
     done
+    bench_logs_empty
+}
+
+# the first COOKIES (all 10,000 by default) of the known visitors once,
+# as a first visit, into $dir/cookies.txt: the cookies each got, for
+# visitors.lua's return mode
+bench_cookies() {
+    perl "$bench_http/cookies.pl" "$url" "$dir/firmo.csv" ${COOKIES:-} \
+        > "$dir/cookies.txt"
     bench_logs_empty
 }
 

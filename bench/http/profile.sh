@@ -1,16 +1,18 @@
 #!/bin/sh
 # Where the time of a request goes: nginx without a master process under
 # callgrind, with the servers and load of run.sh, instruction counts per
-# request for a (plain), b (cache hit), c (Redis miss) and o (nginx alone
-# with a hit's headers and log record).
+# request for a (plain), b (cache hit), r (a cache hit of a visitor with
+# its cookies), c (Redis miss) and o (nginx alone with a hit's headers and
+# log record).
 #
 # usage: sh bench/http/profile.sh [MODULE.so] [BINDIR] [OUT]
 #   SECS=10   wrk's duration per configuration (under callgrind nginx
 #             answers a few hundred requests a second)
 #
-# Keeps the four profiles in OUT (default build/bench/http) as
-# callgrind.{a,b,c,o}, prints instructions per request (Ir / requests) for
-# each and the functions of b and c with the most inclusive instructions.
+# Keeps the five profiles in OUT (default build/bench/http) as
+# callgrind.{a,b,r,c,o}, prints instructions per request (Ir / requests)
+# for each and the functions of b, r and c with the most inclusive
+# instructions.
 set -eu
 
 secs=${SECS:-10}
@@ -27,14 +29,17 @@ bench_up "${1:-build/ngx_http_icp_module.so}" "${2:-build/bin}"
 
 # a few requests before counting: the first ones open files, connect to Redis
 bench_fill
+# the first visits of 1,000 of them: callgrind slows nginx down
+COOKIES=1000 bench_cookies
 wrk -t1 -c32 -d2s -s "$bench_http/visitors.lua" "$url/lp/default.html" \
     -- repeat > /dev/null
 
-for cf in a b c o; do
+for cf in a b r c o; do
     case $cf in
     a) path=/lp/default.html; set -- repeat ;;
     o) path=/output; set -- repeat ;;
     b) path=/; set -- repeat ;;
+    r) path=/; set -- return "$dir/cookies.txt" ;;
     c) path=/; set -- new 0 ;;
     esac
     callgrind_control -i on "$npid" > /dev/null 2>&1
@@ -53,7 +58,7 @@ done
 # inclusive counts of the functions that were running when counting was
 # switched on (the event loop) are garbage: only those within the total;
 # a function compiled into two objects is listed once
-for cf in b c; do
+for cf in b r c; do
     n=$(awk -v c="$cf" '$1 == c { print $2 }' "$out/requests")
     ir=$(sed -n 's/^totals: *//p' "$out/callgrind.$cf")
     echo "$cf: functions by inclusive instructions per request"

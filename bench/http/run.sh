@@ -4,9 +4,13 @@
 #
 #   a  plain: a static landing page, icp off
 #   b  hit:   icp on, the 100-rule bench ruleset with its experiments,
-#             visitors coming back (10,000 addresses, cache filled first):
-#             every lookup a cache hit
-#   c  miss:  the same, every request a new visitor address: a cache miss
+#             the same 10,000 addresses over and over (the cache filled
+#             first): every lookup a cache hit; no cookie: every request a
+#             first visit, given a visitor id and a signed context
+#   r  return: b's path for visitors who come back with the cookies of
+#             their first visit (cookies.pl): the signed context checked
+#             and signed again, no new visitor id
+#   c  miss:  b's path, every request a new visitor address: a cache miss
 #             and a pipelined round trip to Redis
 #   o  output: no module logic, but what b's answers carry done by nginx
 #             alone (a second pass, two Set-Cookie headers, a JSON log
@@ -15,7 +19,9 @@
 #
 # usage: sh bench/http/run.sh [MODULE.so] [BINDIR]       (make bench-http)
 #   SECS=10 ROUNDS=3 CONNS=32 THREADS=1   wrk's duration per run, rounds
-#                                         of a o b c, connections, threads
+#                                         of a o b r c, connections,
+#                                         threads
+#   PAGE_KB=4                             the landing page's size
 #   PIN=1                                 nginx's worker on the last CPU,
 #                                         wrk and redis on the others
 #   PACE_MS=1 PACED_CONNS=8               the paced runs of a and b: each
@@ -41,8 +47,8 @@ threads=${THREADS:-1}
 . "$(dirname "$0")/env.sh"
 
 bench_up "${1:-build/ngx_http_icp_module.so}" "${2:-build/bin}"
-echo "nginx worker $wpid on $url; wrk -t$threads -c$conns -d${secs}s," \
-     "$rounds rounds of a o b c"
+echo "nginx worker $wpid on $url; a page of ${PAGE_KB:-4} KB;" \
+     "wrk -t$threads -c$conns -d${secs}s, $rounds rounds of a o b r c"
 
 tck=$(getconf CLK_TCK)
 
@@ -88,6 +94,9 @@ cache_share() {
                100 * d["MISS"] / n }'
 }
 
+# every known visitor's first visit, and the cookies it got
+bench_cookies
+
 # the first requests of a fresh worker are slower: not in the figures
 $client wrk -t1 -c"$conns" -d1s -s "$bench_http/visitors.lua" \
     "$url/lp/default.html" \
@@ -102,6 +111,10 @@ run_cf() {
     b)  bench_fill
         was=$(bench_cache)
         res=$(run_wrk / repeat "$2")
+        share=$(cache_share "$was") ;;
+    r)  bench_fill
+        was=$(bench_cache)
+        res=$(run_wrk / return "$dir/cookies.txt" "$2")
         share=$(cache_share "$was") ;;
     c)  was=$(bench_cache)
         res=$(run_wrk / new "$start")
@@ -122,7 +135,7 @@ tag=
 label=
 start=0
 for round in $(seq 1 "$rounds"); do
-    for cf in a o b c; do
+    for cf in a o b r c; do
         run_cf "$cf" "$round"
     done
 done
@@ -149,7 +162,7 @@ median() {
         print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-for cf in a b c o ap bp; do
+for cf in a b c o r ap bp; do
     echo "$cf $(median "$cf" 1) $(median "$cf" 2) $(median "$cf" 3)" \
          "$(median "$cf" 4) $(median "$cf" 5)"
 done > "$dir/medians"
@@ -159,11 +172,11 @@ awk -v n="$rounds" -v pace="$pace" -v pconns="$conns" '
     function verdict(ok) { return ok ? "met" : "MISSED" }
     END {
         name["a"] = "plain"; name["b"] = "hit"; name["c"] = "miss"
-        name["o"] = "output"
+        name["o"] = "output"; name["r"] = "hit, return"
         name["ap"] = "plain, paced"; name["bp"] = "hit, paced"
         printf "medians of %d runs:\n", n
-        split("a b c o ap bp", order, " ")
-        for (i = 1; i <= 6; i++) {
+        split("a b r c o ap bp", order, " ")
+        for (i = 1; i <= 7; i++) {
             k = order[i]
             printf "  %-2s %-12s %6d req/s, p50 %.2f ms, p99 %.2f ms,", k,
                 name[k], rps[k], p50[k] / 1000, p99[k] / 1000
@@ -172,6 +185,8 @@ awk -v n="$rounds" -v pace="$pace" -v pconns="$conns" '
         b = rps["b"] / rps["a"]; c = rps["c"] / rps["a"]
         printf "b/a %.2f (target >= 0.90: %s)\n", b, verdict(b >= 0.90)
         printf "c/a %.2f (target >= 0.75: %s)\n", c, verdict(c >= 0.75)
+        printf "r/a %.2f (hits of visitors with their cookies)\n",
+            rps["r"] / rps["a"]
         printf "o/a %.2f (nginx alone, a hit'"'"'s headers and log record)," \
             " b/o %.2f (the module'"'"'s logic)\n", rps["o"] / rps["a"],
             rps["b"] / rps["o"]
@@ -181,8 +196,9 @@ awk -v n="$rounds" -v pace="$pace" -v pconns="$conns" '
         printf "p99 b/a at one load, %d connections, a thread each," \
             " paced %s ms (%d and %d req/s) %.2f (target <= 1.20: %s)\n",
             pconns, pace, rps["ap"], rps["bp"], p, verdict(p <= 1.20)
-        printf "nginx cpu/req b/a %.2f, c/a %.2f, o/a %.2f\n",
-            wus["b"] / wus["a"], wus["c"] / wus["a"], wus["o"] / wus["a"]
+        printf "nginx cpu/req b/a %.2f, r/a %.2f, c/a %.2f, o/a %.2f\n",
+            wus["b"] / wus["a"], wus["r"] / wus["a"], wus["c"] / wus["a"],
+            wus["o"] / wus["a"]
     }' "$dir/medians"
 
 if grep -E '\[(alert|crit|emerg)\]' "$dir/error.log" >&2; then

@@ -8,6 +8,10 @@
 --   wrk -s visitors.lua URL -- each START
 --       the 10,000 addresses in turn from number START: fills the cache
 --       before a run of repeat
+--   wrk -s visitors.lua URL -- return FILE [SEED]
+--       a returning visitor at random, with the cookies of its first
+--       visit (FILE, from cookies.pl: an address and a Cookie header a
+--       line): the module checks the signed context and signs it again
 --   wrk -s visitors.lua URL -- new START
 --       every request a new address in 10.0.0.0/10 (a company at /24 or
 --       /16 in Redis, never in the cache): request N of the run takes
@@ -21,8 +25,8 @@
 -- (-tN -cN): the timers of one thread's connections are set in the same
 -- millisecond and fire together, so one thread sends its requests in
 -- bursts, and the last of a burst waits for all the others.
--- each and new number their addresses for one thread; repeat draws them
--- from a seed per thread.
+-- each and new number their addresses for one thread; repeat and return
+-- draw them from a seed per thread.
 --
 -- done() prints one line for the driver:
 --   result REQUESTS/S P50_US P99_US NON_2XX SOCKET_ERRORS REQUESTS
@@ -42,6 +46,7 @@ local clicks = { "gclid", "fbclid", "msclkid", "li_fat_id" }
 local mode, start, n = "repeat", 0, 0
 local threads = 0
 local headers = {}
+local returning = {}
 
 -- wrk looks for delay() once, when it loads the script
 local pace = tonumber(os.getenv("ICP_PACE_MS") or "")
@@ -62,12 +67,33 @@ function setup(thread)
     threads = threads + 1
 end
 
+local function read_cookies(file)
+    local list = {}
+
+    for line in assert(io.open(file or "")):lines() do
+        local addr, cookie = line:match("^([^\t]+)\t(.+)$")
+        if not addr then
+            error(file .. ": not ADDRESS<TAB>COOKIE: " .. line)
+        end
+        list[#list + 1] = { addr, cookie }
+    end
+    if #list == 0 then
+        error(file .. ": no visitors")
+    end
+    return list
+end
+
 function init(args)
     local index = thread_index or 0
 
     mode = args[1] or "repeat"
-    start = tonumber(args[2] or "0")
-    if mode ~= "repeat" and index > 0 then
+    if mode == "return" then
+        returning = read_cookies(args[2])
+        start = tonumber(args[3] or "0")
+    else
+        start = tonumber(args[2] or "0")
+    end
+    if (mode == "each" or mode == "new") and index > 0 then
         error(mode .. " numbers its addresses for one thread: use -t1")
     end
     math.randomseed(start + 1 + index * 7919)
@@ -101,7 +127,11 @@ function request()
         q = q .. "&" .. pick(clicks) .. "=Cj0KCQiA" .. math.random(1e6)
     end
 
-    if mode == "new" then
+    if mode == "return" then
+        local v = returning[math.random(#returning)]
+        headers["X-Forwarded-For"] = v[1]
+        headers["Cookie"] = v[2]
+    elseif mode == "new" then
         headers["X-Forwarded-For"] = new_address()
     elseif mode == "each" then
         headers["X-Forwarded-For"] = each_address()
