@@ -94,7 +94,12 @@ bench_up() {
         2> "$dir/load.log" || { cat "$dir/load.log" >&2; exit 1; }
 
     port=$(bench_port)
+    case ${SENDFILE:=off} in
+    on | off) ;;
+    *) echo "SENDFILE=$SENDFILE: on or off" >&2; exit 2 ;;
+    esac
     sed -e "s|@MODULE@|$module|" -e "s|@DIR@|$dir|g" \
+        -e "s|@SENDFILE@|$SENDFILE|" \
         -e "s|@PORT@|$port|" -e "s|@REDIS_PORT@|$rport|" \
         "$bench_http/nginx.conf.in" > "$dir/nginx.conf"
     "$nginx" -t -q -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf"

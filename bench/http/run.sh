@@ -22,6 +22,8 @@
 #                                         of a o b r c, connections,
 #                                         threads
 #   PAGE_KB=4                             the landing page's size
+#   SENDFILE=off                          nginx's sendfile (Debian's
+#                                         nginx.conf has it on)
 #   PIN=1                                 nginx's worker on the last CPU,
 #                                         wrk and redis on the others
 #   PACE_MS=1 PACED_CONNS=8               the paced runs of a and b: each
@@ -47,7 +49,8 @@ threads=${THREADS:-1}
 . "$(dirname "$0")/env.sh"
 
 bench_up "${1:-build/ngx_http_icp_module.so}" "${2:-build/bin}"
-echo "nginx worker $wpid on $url; a page of ${PAGE_KB:-4} KB;" \
+echo "nginx worker $wpid on $url; a page of ${PAGE_KB:-4} KB," \
+     "sendfile $SENDFILE;" \
      "wrk -t$threads -c$conns -d${secs}s, $rounds rounds of a o b r c"
 
 tck=$(getconf CLK_TCK)
