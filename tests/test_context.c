@@ -231,6 +231,38 @@ test_visitor_id(void **state)
 }
 
 
+/* every byte, in the first and in the last place of an id */
+static void
+test_visitor_id_bytes(void **state)
+{
+    int          c, first, last;
+    char         vid[ICP_VID_LEN];
+    const char  *alphabet, *p;
+
+    (void) state;
+
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+               "0123456789-_";
+
+    for (c = 0; c < 256; c++) {
+        p = c ? strchr(alphabet, c) : NULL;
+
+        /* anywhere but last, any character of the alphabet */
+        first = p != NULL;
+        /* last, only those whose two low bits (padding) are zero */
+        last = p != NULL && (p - alphabet) % 16 == 0;
+
+        memset(vid, 'A', sizeof(vid));
+        vid[0] = (char) c;
+        assert_int_equal(icp_vid_valid(vid, ICP_VID_LEN), first);
+
+        memset(vid, 'A', sizeof(vid));
+        vid[ICP_VID_LEN - 1] = (char) c;
+        assert_int_equal(icp_vid_valid(vid, ICP_VID_LEN), last);
+    }
+}
+
+
 static void
 test_base64url(void **state)
 {
@@ -334,6 +366,7 @@ main(void)
         cmocka_unit_test(test_garbage),
         cmocka_unit_test(test_assignments_capped),
         cmocka_unit_test(test_visitor_id),
+        cmocka_unit_test(test_visitor_id_bytes),
         cmocka_unit_test(test_base64url),
         cmocka_unit_test(test_mac_is_hmac_sha256),
         cmocka_unit_test(test_random_bytes),
