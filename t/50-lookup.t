@@ -265,7 +265,7 @@ EOF
 # a reload keeps the cache and connects the new workers
 
 SKIP: {
-    skip 'no reload without a master process (valgrind)', 4
+    skip 'no reload without a master process (valgrind)', 2
         if $ENV{ICP_VALGRIND};
 
     $t->reload($conf);
