@@ -73,6 +73,11 @@ bench_pages() {
 }
 
 bench_up() {
+    # checked before anything starts
+    case ${SENDFILE:=off} in
+    on | off) ;;
+    *) echo "SENDFILE=$SENDFILE: on or off" >&2; exit 2 ;;
+    esac
     module=$(realpath "$1")
     bindir=$(realpath "$2")
     nginx=${NGINX_BIN:-/usr/sbin/nginx}
@@ -94,10 +99,6 @@ bench_up() {
         2> "$dir/load.log" || { cat "$dir/load.log" >&2; exit 1; }
 
     port=$(bench_port)
-    case ${SENDFILE:=off} in
-    on | off) ;;
-    *) echo "SENDFILE=$SENDFILE: on or off" >&2; exit 2 ;;
-    esac
     sed -e "s|@MODULE@|$module|" -e "s|@DIR@|$dir|g" \
         -e "s|@SENDFILE@|$SENDFILE|" \
         -e "s|@PORT@|$port|" -e "s|@REDIS_PORT@|$rport|" \
