@@ -427,6 +427,55 @@ icp_context_encode(const icp_context_t *ctx, const char *vid,
 }
 
 
+size_t
+icp_context_encode_fit(icp_context_t *ctx, const char *vid, size_t vid_len,
+    const unsigned char *key, size_t key_len, char *out, size_t size)
+{
+    size_t    len, n;
+    unsigned  i, longest;
+
+    for ( ;; ) {
+        len = icp_context_encode(ctx, vid, vid_len, key, key_len, out, size);
+
+        if (len) {
+            return len;
+        }
+
+        if (ctx->nassign > 1) {
+            memmove(&ctx->assign[0], &ctx->assign[1],
+                    sizeof(icp_assignment_t) * (ctx->nassign - 1));
+            ctx->nassign--;
+            continue;
+        }
+
+        longest = ICP_UTM_N;
+
+        for (i = 0; i < ICP_UTM_N; i++) {
+            if ((ctx->utm.present & (1u << i)) && ctx->utm.len[i]
+                && (longest == ICP_UTM_N
+                    || ctx->utm.len[i] > ctx->utm.len[longest]))
+            {
+                longest = i;
+            }
+        }
+
+        if (longest == ICP_UTM_N) {
+            return 0;
+        }
+
+        /* a quarter off, back to the start of a UTF-8 character */
+
+        n = ctx->utm.len[longest] * 3 / 4;
+
+        while (n && (ctx->utm.value[longest][n] & 0xc0) == 0x80) {
+            n--;
+        }
+
+        ctx->utm.len[longest] = n;
+    }
+}
+
+
 static int
 icp_context_pair(void *data, const char *name, size_t nlen,
     const char *value, size_t vlen)

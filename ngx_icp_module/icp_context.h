@@ -52,6 +52,16 @@ size_t icp_context_encode(const icp_context_t *ctx, const char *vid,
     size_t vid_len, const unsigned char *key, size_t key_len, char *out,
     size_t size);
 
+/*
+ * As icp_context_encode, but a context too long for size is made to fit:
+ * the older assignments go first, then the longest UTM values are cut at
+ * a character boundary.  ctx is changed to what was encoded.  0 only when
+ * nothing is left to cut.
+ */
+size_t icp_context_encode_fit(icp_context_t *ctx, const char *vid,
+    size_t vid_len, const unsigned char *key, size_t key_len, char *out,
+    size_t size);
+
 /* ctx is zeroed first; on ICP_CONTEXT_FORGED it stays zeroed. */
 icp_context_rc_t icp_context_decode(const char *cookie, size_t len,
     const char *vid, size_t vid_len, const unsigned char *key,

@@ -33,7 +33,13 @@ ngx_http_icp_assign(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
 
     ctx->variant = ngx_http_icp_draw(r, ctx, route);
 
-    d->experiment = route->experiment;
+    /* a crawler gets the first variant and joins nothing */
+
+    if (!ctx->bot) {
+        d->experiment = route->experiment;
+        d->phase = route->phase;
+    }
+
     d->variant = route->variants[ctx->variant].name;
     d->variant_uri = route->variants[ctx->variant].uri;
 

@@ -13,6 +13,8 @@
 static void ngx_http_icp_cstr(ngx_str_t *s, const char *name);
 static ngx_int_t ngx_http_icp_route_names(ngx_conf_t *cf, lfr_rules_t *lr,
     int index, ngx_http_icp_route_t *route);
+static ngx_int_t ngx_http_icp_phase(ngx_conf_t *cf,
+    ngx_http_icp_route_t *route);
 
 
 ngx_int_t
@@ -46,6 +48,7 @@ ngx_http_icp_decision_names(ngx_conf_t *cf, ngx_http_icp_rules_t *rules)
     }
 
     nroutes = lfr_nroutes(lr);
+    rules->nroutes = nroutes;
 
     rules->routes = ngx_pcalloc(cf->pool,
                                 nroutes * sizeof(ngx_http_icp_route_t));
@@ -105,6 +108,7 @@ ngx_http_icp_route_names(ngx_conf_t *cf, lfr_rules_t *lr, int index,
         v = &route->variants[i];
         ngx_http_icp_cstr(&v->name, lfr_variant_name(lr, index, i));
         ngx_http_icp_cstr(&v->uri, lfr_variant_uri(lr, index, i));
+        v->weight = lfr_variant_weight(lr, index, i);
         len += sizeof(",\"\":") - 1 + v->name.len + NGX_INT_T_LEN;
     }
 
@@ -122,12 +126,55 @@ ngx_http_icp_route_names(ngx_conf_t *cf, lfr_rules_t *lr, int index,
 
     for (i = 0; i < route->nvariants; i++) {
         p = ngx_sprintf(p, "%s\"%V\":%ui", i ? "," : "",
-                        &route->variants[i].name,
-                        (ngx_uint_t) lfr_variant_weight(lr, index, i));
+                        &route->variants[i].name, route->variants[i].weight);
     }
 
     *p++ = '}';
     route->weights.len = p - route->weights.data;
+
+    return ngx_http_icp_phase(cf, route);
+}
+
+
+/*
+ * The phase: MurmurHash3_x86_32, seed 0, of the experiment's name and
+ * then "\nVARIANT=WEIGHT" per variant in the rules' order, as 8 lower-case
+ * hex digits.  Another weight or another variant is another phase; a
+ * reload that changes neither keeps it (README "Phases").
+ */
+
+static ngx_int_t
+ngx_http_icp_phase(ngx_conf_t *cf, ngx_http_icp_route_t *route)
+{
+    size_t                   i, len;
+    u_char                  *text, *p;
+    uint32_t                 h;
+    ngx_http_icp_variant_t  *v;
+
+    len = route->experiment.len;
+
+    for (i = 0; i < route->nvariants; i++) {
+        len += sizeof("\n=") - 1 + route->variants[i].name.len
+               + NGX_INT_T_LEN;
+    }
+
+    text = ngx_pnalloc(cf->temp_pool, len);
+    route->phase.data = ngx_pnalloc(cf->pool, 8);
+    if (text == NULL || route->phase.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(text, route->experiment.data, route->experiment.len);
+
+    for (i = 0; i < route->nvariants; i++) {
+        v = &route->variants[i];
+        p = ngx_sprintf(p, "\n%V=%ui", &v->name, v->weight);
+    }
+
+    h = lfr_murmur3_32(text, p - text, 0);
+
+    route->phase.len = ngx_sprintf(route->phase.data, "%08xD", h)
+                       - route->phase.data;
 
     return NGX_OK;
 }

@@ -68,7 +68,7 @@ ngx_str_t  ngx_http_icp_log_firmo[] = {
 ngx_uint_t
 ngx_http_icp_log_wanted(ngx_http_icp_ctx_t *ctx)
 {
-    return !ctx->bot && (ctx->classified || ctx->goal.len);
+    return ctx->classified || ctx->goal.len;
 }
 
 
@@ -271,7 +271,9 @@ ngx_http_icp_log_exposure(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
                               && (mcf->secret.len || ctx->new_visitor));
 
     if (d->experiment.len) {
-        ngx_http_icp_json_lit(j, ",\"weights\":");
+        ngx_http_icp_json_lit(j, ",\"phase\":\"");
+        ngx_http_icp_json_raw(j, d->phase.data, d->phase.len);
+        ngx_http_icp_json_lit(j, "\",\"weights\":");
         ngx_http_icp_json_raw(j, d->route->weights.data,
                               d->route->weights.len);
     }
@@ -327,6 +329,11 @@ ngx_http_icp_log_conversion(ngx_http_icp_ctx_t *ctx, ngx_http_icp_json_t *j)
 
     ngx_http_icp_json_lit(j, ",\"goal\":");
     ngx_http_icp_json_string(j, ctx->goal.data, ctx->goal.len);
+
+    if (ctx->value.len) {
+        ngx_http_icp_json_lit(j, ",\"value\":");
+        ngx_http_icp_json_raw(j, ctx->value.data, ctx->value.len);
+    }
     ngx_http_icp_json_lit(j, ",\"assignments\":[");
 
     for (i = 0; i < ctx->context.nassign; i++) {

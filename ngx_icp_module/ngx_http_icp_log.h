@@ -15,7 +15,7 @@
  */
 extern ngx_str_t  ngx_http_icp_log_firmo[];
 
-/* $icp_logged: classified or converting requests that are not crawlers. */
+/* $icp_logged: classified or converting requests, crawlers too. */
 ngx_uint_t ngx_http_icp_log_wanted(ngx_http_icp_ctx_t *ctx);
 
 ngx_int_t ngx_http_icp_log_json(ngx_http_request_t *r,

@@ -18,11 +18,15 @@ static char *ngx_http_icp_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_icp_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_icp_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
+static ngx_uint_t ngx_http_icp_returns(ngx_conf_t *cf);
 static ngx_int_t ngx_http_icp_preconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_icp_postconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_icp_init_process(ngx_cycle_t *cycle);
 static void ngx_http_icp_exit_process(ngx_cycle_t *cycle);
+static ngx_int_t ngx_http_icp_convert_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_icp_handler(ngx_http_request_t *r);
+static ngx_http_icp_ctx_t *ngx_http_icp_start(ngx_http_request_t *r,
+    ngx_http_icp_loc_conf_t *lcf);
 static void ngx_http_icp_lookup_resume(ngx_http_request_t *r);
 
 
@@ -128,10 +132,17 @@ static ngx_command_t  ngx_http_icp_commands[] = {
       NULL },
 
     { ngx_string("icp_convert"),
-      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_http_icp_convert_directive,
       NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_icp_loc_conf_t, convert_goal),
+      0,
+      NULL },
+
+    { ngx_string("icp_goals"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_icp_goals_directive,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
       NULL },
 
     { ngx_string("icp_status"),
@@ -244,7 +255,6 @@ ngx_http_icp_create_loc_conf(ngx_conf_t *cf)
      *     lcf->cookie_name = { 0, NULL };
      *     lcf->cookie_attrs = { 0, NULL };
      *     lcf->preview_key = { 0, NULL };
-     *     lcf->convert_goal = { 0, NULL };
      *     lcf->status = 0;
      */
 
@@ -257,6 +267,9 @@ ngx_http_icp_create_loc_conf(ngx_conf_t *cf)
     lcf->lookup_ip_index = NGX_CONF_UNSET;
     lcf->lookup_domain_index = NGX_CONF_UNSET;
     lcf->lookup_contact_index = NGX_CONF_UNSET;
+    lcf->convert_goal = NGX_CONF_UNSET_PTR;
+    lcf->convert_value = NGX_CONF_UNSET_PTR;
+    lcf->goals = NGX_CONF_UNSET_PTR;
 
     return lcf;
 }
@@ -267,6 +280,8 @@ ngx_http_icp_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 {
     ngx_http_icp_loc_conf_t  *prev = parent;
     ngx_http_icp_loc_conf_t  *conf = child;
+
+    ngx_http_core_loc_conf_t  *clcf;
 
     ngx_conf_merge_value(conf->enable, prev->enable, 0);
     if (conf->rules == NULL) {
@@ -290,11 +305,13 @@ ngx_http_icp_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_value(conf->consent_index, prev->consent_index,
                          NGX_ERROR);
     ngx_conf_merge_value(conf->gpc, prev->gpc, 0);
-    ngx_conf_merge_value(conf->bots, prev->bots, 0);
+    ngx_conf_merge_value(conf->bots, prev->bots, 1);
     ngx_conf_merge_value(conf->private, prev->private, 1);
     ngx_conf_merge_str_value(conf->preview_key, prev->preview_key, "");
 
-    if (ngx_http_icp_lookup_merge(cf, prev, conf) != NGX_OK) {
+    if (ngx_http_icp_lookup_merge(cf, prev, conf) != NGX_OK
+        || ngx_http_icp_convert_merge(cf, prev, conf) != NGX_CONF_OK)
+    {
         return NGX_CONF_ERROR;
     }
 
@@ -305,7 +322,50 @@ ngx_http_icp_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return NGX_CONF_ERROR;
     }
 
+    if (conf->enable && ngx_http_icp_returns(cf)) {
+        clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "\"icp on\" in location \"%V\", where "
+                           "\"return\" may answer before the decision: "
+                           "such answers record no exposure", &clcf->name);
+    }
+
     return NGX_CONF_OK;
+}
+
+
+/*
+ * The rewrite module's location configuration starts with its compiled
+ * codes, an array of words in which `return` (in the location or an `if`
+ * of it) leaves the address of ngx_http_script_return_code.  `return`
+ * answers in the rewrite phase, before the decision in preaccess.
+ */
+
+extern ngx_module_t  ngx_http_rewrite_module;
+
+static ngx_uint_t
+ngx_http_icp_returns(ngx_conf_t *cf)
+{
+    uintptr_t     *code;
+    ngx_uint_t     i;
+    ngx_array_t  **codes;
+
+    codes = ngx_http_conf_get_module_loc_conf(cf, ngx_http_rewrite_module);
+
+    if (codes == NULL || *codes == NULL) {
+        return 0;
+    }
+
+    code = (*codes)->elts;
+
+    for (i = 0; i < (*codes)->nelts; i++) {
+        if (code[i] == (uintptr_t) ngx_http_script_return_code) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -331,6 +391,19 @@ ngx_http_icp_postconfiguration(ngx_conf_t *cf)
 
     *h = ngx_http_icp_handler;
 
+    /*
+     * Handlers of a phase run in the reverse order of their registration,
+     * and this module's configuration comes after the rewrite module's:
+     * this one runs before `return` can answer.
+     */
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_REWRITE_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_icp_convert_handler;
+
     if (ngx_http_icp_inputs_init(cf) != NGX_OK) {
         return NGX_ERROR;
     }
@@ -354,6 +427,39 @@ ngx_http_icp_exit_process(ngx_cycle_t *cycle)
 }
 
 
+/*
+ * A conversion is read in the rewrite phase of the location that names
+ * it, so that whatever answers (a file, `return`, a proxy, an error page)
+ * the request is logged with its goal.  A request that was decided
+ * earlier (an internal redirect into the goal's location) is not.
+ */
+
+static ngx_int_t
+ngx_http_icp_convert_handler(ngx_http_request_t *r)
+{
+    ngx_http_icp_ctx_t       *ctx;
+    ngx_http_icp_loc_conf_t  *lcf;
+
+    if (r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    lcf = ngx_http_get_module_loc_conf(r, ngx_http_icp_module);
+
+    if (lcf->convert_goal == NULL || ngx_http_icp_get_ctx(r) != NULL) {
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_http_icp_start(r, lcf);
+
+    if (ctx == NULL || ngx_http_icp_convert(r, ctx, lcf) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return NGX_DECLINED;
+}
+
+
 static ngx_int_t
 ngx_http_icp_handler(ngx_http_request_t *r)
 {
@@ -367,35 +473,20 @@ ngx_http_icp_handler(ngx_http_request_t *r)
 
     lcf = ngx_http_get_module_loc_conf(r, ngx_http_icp_module);
 
-    if (!lcf->enable && lcf->convert_goal.len == 0) {
+    if (!lcf->enable) {
         return NGX_DECLINED;
     }
 
     ctx = ngx_http_icp_get_ctx(r);
 
     if (ctx == NULL) {
-        ctx = ngx_http_icp_create_ctx(r);
+        ctx = ngx_http_icp_start(r, lcf);
         if (ctx == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        ctx->lcf = lcf;
-
-        if (ngx_http_icp_read_inputs(r, ctx, lcf) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        if (lcf->convert_goal.len) {
-            ctx->goal = lcf->convert_goal;
-            ngx_http_icp_status_convert(r, ctx);
-        }
-
-    } else if (ctx->classified || ctx->goal.len) {
+    } else if (ctx->classified || ctx->lcf != lcf) {
         /* an internal redirect came back here: decide only once */
-        return NGX_DECLINED;
-    }
-
-    if (!lcf->enable) {
         return NGX_DECLINED;
     }
 
@@ -433,6 +524,26 @@ ngx_http_icp_handler(ngx_http_request_t *r)
     ngx_http_icp_status_classified(r, ctx);
 
     return ngx_http_icp_route(r, ctx, lcf);
+}
+
+
+static ngx_http_icp_ctx_t *
+ngx_http_icp_start(ngx_http_request_t *r, ngx_http_icp_loc_conf_t *lcf)
+{
+    ngx_http_icp_ctx_t  *ctx;
+
+    ctx = ngx_http_icp_create_ctx(r);
+    if (ctx == NULL) {
+        return NULL;
+    }
+
+    ctx->lcf = lcf;
+
+    if (ngx_http_icp_read_inputs(r, ctx, lcf) != NGX_OK) {
+        return NULL;
+    }
+
+    return ctx;
 }
 
 

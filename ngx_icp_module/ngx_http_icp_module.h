@@ -37,6 +37,7 @@
 typedef struct {
     ngx_str_t                   name;
     ngx_str_t                   uri;
+    ngx_uint_t                  weight;
 } ngx_http_icp_variant_t;
 
 /* A route: names and the record's fragments, made once at load. */
@@ -46,6 +47,7 @@ typedef struct {
     ngx_http_icp_variant_t     *variants;
     ngx_uint_t                  nvariants;
     ngx_str_t                   weights;      /* {"a":50,"b":50} */
+    ngx_str_t                   phase;        /* 8 hex digits, README */
 } ngx_http_icp_route_t;
 
 
@@ -60,6 +62,7 @@ typedef struct {
     ngx_str_t                  *segments;    /* index + 2: excluded, none */
     ngx_str_t                  *personas;    /* index + 1: none */
     ngx_http_icp_route_t       *routes;
+    ngx_uint_t                  nroutes;
 } ngx_http_icp_rules_t;
 
 
@@ -91,7 +94,9 @@ typedef struct {
     ngx_flag_t                  bots;
     ngx_flag_t                  private;
     ngx_str_t                   preview_key;
-    ngx_str_t                   convert_goal;
+    ngx_http_complex_value_t   *convert_goal;  /* NULL: not a goal here */
+    ngx_http_complex_value_t   *convert_value;
+    ngx_array_t                *goals;         /* icp_goals: ngx_str_t */
 
     ngx_int_t                   lookup_ip_index;
     ngx_int_t                   lookup_domain_index;
@@ -129,6 +134,7 @@ typedef struct {
     ngx_http_icp_route_t       *route;        /* NULL: no route matched */
     ngx_str_t                   route_name;
     ngx_str_t                   experiment;   /* assign; empty: no test */
+    ngx_str_t                   phase;        /* of the experiment */
     ngx_str_t                   variant;
     ngx_str_t                   variant_uri;  /* empty: nowhere to go */
     ngx_int_t                   bucket;       /* -1: not drawn */
@@ -156,6 +162,7 @@ typedef struct {
     /* assign */
     ngx_int_t                   variant;      /* -1: no route matched */
     ngx_str_t                   goal;         /* conversion goal */
+    ngx_str_t                   value;        /* its value, or empty */
 
     ngx_http_icp_decision_t     decision;
 
@@ -206,6 +213,21 @@ ngx_http_icp_decimal(u_char *last, ngx_uint_t n)
 
     return last;
 }
+
+/* the characters of names the rules and icp_goals admit (lfr.h) */
+#define ngx_http_icp_name_char(c)                                            \
+    (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z')               \
+     || ((c) >= '0' && (c) <= '9') || (c) == '_' || (c) == '-' || (c) == '.')
+
+/* conversions: ngx_http_icp_convert.c */
+char *ngx_http_icp_convert_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_icp_goals_directive(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_icp_convert_merge(ngx_conf_t *cf,
+    ngx_http_icp_loc_conf_t *prev, ngx_http_icp_loc_conf_t *conf);
+ngx_int_t ngx_http_icp_convert(ngx_http_request_t *r,
+    ngx_http_icp_ctx_t *ctx, ngx_http_icp_loc_conf_t *lcf);
 
 /* decision: the names of a ruleset, made at load; the reason, on demand */
 ngx_int_t ngx_http_icp_decision_names(ngx_conf_t *cf,

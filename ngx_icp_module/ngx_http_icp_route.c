@@ -138,6 +138,7 @@ ngx_http_icp_set_cookies(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
 {
     size_t                     len;
     u_char                     buf[ICP_CONTEXT_COOKIE_MAX];
+    icp_context_t              fit;
     ngx_http_icp_main_conf_t  *mcf;
 
     if (ctx->new_visitor
@@ -157,10 +158,13 @@ ngx_http_icp_set_cookies(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
 
     /* on the stack: the header gets a copy of the length it needs */
 
-    len = icp_context_encode(&ctx->context,
-                             (char *) ctx->decision.visitor.data,
-                             ctx->decision.visitor.len, mcf->secret.data,
-                             mcf->secret.len, (char *) buf, sizeof(buf));
+    /* a copy: the log record keeps the request's whole UTM values */
+
+    fit = ctx->context;
+
+    len = icp_context_encode_fit(&fit, (char *) ctx->decision.visitor.data,
+                                 ctx->decision.visitor.len, mcf->secret.data,
+                                 mcf->secret.len, (char *) buf, sizeof(buf));
     if (len == 0) {
         return NGX_OK;
     }

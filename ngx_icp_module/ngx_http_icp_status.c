@@ -9,7 +9,10 @@
  * mutex and publish the slot's hash last.
  */
 
+#include <math.h>
+
 #include "ngx_http_icp_status.h"
+#include "report/stats.h"
 
 
 #define NGX_HTTP_ICP_STATUS_SIZE     (256 * 1024)
@@ -20,8 +23,18 @@ typedef enum {
     NGX_HTTP_ICP_LABEL_SEGMENT = 1,
     NGX_HTTP_ICP_LABEL_PERSONA,
     NGX_HTTP_ICP_LABEL_VARIANT,
-    NGX_HTTP_ICP_LABEL_GOAL
+    NGX_HTTP_ICP_LABEL_GOAL,
+    NGX_HTTP_ICP_LABEL_ASSIGNED,      /* experiment, phase + variant */
+    NGX_HTTP_ICP_LABEL_SRM_WARNED     /* experiment; count: when */
 } ngx_http_icp_label_e;
+
+
+/* the sample-ratio check: how often, from how many, how sure, how loud */
+#define NGX_HTTP_ICP_SRM_EVERY       100
+#define NGX_HTTP_ICP_SRM_MIN         1000
+#define NGX_HTTP_ICP_SRM_P           0.001
+#define NGX_HTTP_ICP_SRM_QUIET       600
+#define NGX_HTTP_ICP_SRM_ARMS        32
 
 typedef struct {
     ngx_atomic_t                 count;
@@ -43,11 +56,21 @@ typedef struct {
                                       [NGX_HTTP_ICP_REDIS_NEVENTS];
     ngx_atomic_t                 redis_up[NGX_HTTP_ICP_REDIS_MAX];
     ngx_http_icp_label_t         labels[NGX_HTTP_ICP_LABELS];
+    ngx_atomic_t                 events[NGX_HTTP_ICP_STATUS_NEVENTS];
 } ngx_http_icp_counters_t;
 
 
 static ngx_int_t ngx_http_icp_status_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
+static ngx_http_icp_label_t *ngx_http_icp_status_get(ngx_uint_t kind,
+    const char *name1, size_t len1, const char *name2, size_t len2,
+    ngx_uint_t insert);
+static void ngx_http_icp_status_assigned(ngx_http_request_t *r,
+    ngx_http_icp_decision_t *d);
+static double ngx_http_icp_status_srm(ngx_http_icp_route_t *route,
+    ngx_str_t *phase, ngx_atomic_uint_t *total);
+static u_char *ngx_http_icp_status_experiments(u_char *p, u_char *end,
+    ngx_http_icp_main_conf_t *mcf, ngx_uint_t prometheus);
 static void ngx_http_icp_status_count(ngx_uint_t kind, const char *name1,
     size_t len1, const char *name2, size_t len2);
 static ngx_int_t ngx_http_icp_status_handler(ngx_http_request_t *r);
@@ -70,6 +93,10 @@ static ngx_slab_pool_t          *ngx_http_icp_status_pool;
 
 static const char  *ngx_http_icp_label_kinds[] = {
     NULL, "segment", "persona", "variant", "goal"
+};
+
+static const char  *ngx_http_icp_event_names[] = {
+    "convert_rejected", "value_rejected", "preview_rejected"
 };
 
 
@@ -177,6 +204,121 @@ ngx_http_icp_status_classified(ngx_http_request_t *r,
     ngx_http_icp_status_count(NGX_HTTP_ICP_LABEL_VARIANT,
                               (char *) d->experiment.data, d->experiment.len,
                               (char *) d->variant.data, d->variant.len);
+
+    if (ctx->new_assignment) {
+        ngx_http_icp_status_assigned(r, d);
+    }
+}
+
+
+void
+ngx_http_icp_status_event(ngx_http_icp_status_event_e event)
+{
+    if (ngx_http_icp_counters) {
+        (void) ngx_atomic_fetch_add(&ngx_http_icp_counters->events[event],
+                                    1);
+    }
+}
+
+
+/*
+ * A visitor the hash put in a variant, in this phase: the live sample
+ * ratio.  Every NGX_HTTP_ICP_SRM_EVERY of them the split is tested
+ * against the weights, and a mismatch warns, once in
+ * NGX_HTTP_ICP_SRM_QUIET seconds over all workers.
+ */
+
+static void
+ngx_http_icp_status_assigned(ngx_http_request_t *r,
+    ngx_http_icp_decision_t *d)
+{
+    u_char                 key[NGX_HTTP_ICP_LABEL_LEN];
+    size_t                 len;
+    double                 pv;
+    time_t                 now;
+    ngx_atomic_uint_t      n, total, last;
+    ngx_http_icp_label_t  *l;
+
+    len = ngx_min(d->phase.len + d->variant.len, NGX_HTTP_ICP_LABEL_LEN);
+    ngx_memcpy(key, d->phase.data, d->phase.len);
+    ngx_memcpy(key + d->phase.len, d->variant.data, len - d->phase.len);
+
+    l = ngx_http_icp_status_get(NGX_HTTP_ICP_LABEL_ASSIGNED,
+                                (char *) d->experiment.data,
+                                d->experiment.len, (char *) key, len, 1);
+    if (l == NULL) {
+        return;
+    }
+
+    n = ngx_atomic_fetch_add(&l->count, 1) + 1;
+
+    if (n % NGX_HTTP_ICP_SRM_EVERY) {
+        return;
+    }
+
+    pv = ngx_http_icp_status_srm(d->route, &d->phase, &total);
+
+    if (total < NGX_HTTP_ICP_SRM_MIN || !(pv < NGX_HTTP_ICP_SRM_P)) {
+        return;
+    }
+
+    l = ngx_http_icp_status_get(NGX_HTTP_ICP_LABEL_SRM_WARNED,
+                                (char *) d->experiment.data,
+                                d->experiment.len, (char *) d->phase.data,
+                                d->phase.len, 1);
+    now = ngx_time();
+    last = l ? l->count : 0;
+
+    if (l == NULL || (time_t) last + NGX_HTTP_ICP_SRM_QUIET > now
+        || !ngx_atomic_cmp_set(&l->count, last, (ngx_atomic_uint_t) now))
+    {
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                  "icp: experiment \"%V\" phase %V: sample ratio mismatch, "
+                  "p=%.6f over %uA visitors: the split does not follow "
+                  "the weights", &d->experiment, &d->phase, pv, total);
+}
+
+
+/* The p-value of this phase's split against its weights; NaN: no test. */
+
+static double
+ngx_http_icp_status_srm(ngx_http_icp_route_t *route, ngx_str_t *phase,
+    ngx_atomic_uint_t *total)
+{
+    u_char                 key[NGX_HTTP_ICP_LABEL_LEN];
+    size_t                 i, len;
+    double                 chi2, weight[NGX_HTTP_ICP_SRM_ARMS];
+    uint64_t               observed[NGX_HTTP_ICP_SRM_ARMS];
+    unsigned               df;
+    ngx_http_icp_label_t  *l;
+
+    *total = 0;
+
+    if (route->nvariants > NGX_HTTP_ICP_SRM_ARMS) {
+        return NAN;
+    }
+
+    for (i = 0; i < route->nvariants; i++) {
+        len = ngx_min(phase->len + route->variants[i].name.len,
+                      NGX_HTTP_ICP_LABEL_LEN);
+        ngx_memcpy(key, phase->data, phase->len);
+        ngx_memcpy(key + phase->len, route->variants[i].name.data,
+                   len - phase->len);
+
+        l = ngx_http_icp_status_get(NGX_HTTP_ICP_LABEL_ASSIGNED,
+                                    (char *) route->experiment.data,
+                                    route->experiment.len, (char *) key, len,
+                                    0);
+
+        observed[i] = l ? l->count : 0;
+        weight[i] = route->variants[i].weight;
+        *total += observed[i];
+    }
+
+    return rpt_srm(observed, weight, route->nvariants, &chi2, &df);
 }
 
 
@@ -227,6 +369,22 @@ static void
 ngx_http_icp_status_count(ngx_uint_t kind, const char *name1, size_t len1,
     const char *name2, size_t len2)
 {
+    ngx_http_icp_label_t  *l;
+
+    l = ngx_http_icp_status_get(kind, name1, len1, name2, len2, 1);
+
+    if (l) {
+        (void) ngx_atomic_fetch_add(&l->count, 1);
+    }
+}
+
+
+/* The label's slot; with insert, made if absent.  NULL: none, or full. */
+
+static ngx_http_icp_label_t *
+ngx_http_icp_status_get(ngx_uint_t kind, const char *name1, size_t len1,
+    const char *name2, size_t len2, ngx_uint_t insert)
+{
     uint32_t               hash;
     ngx_uint_t             i, n;
     ngx_http_icp_label_t  *l;
@@ -258,12 +416,11 @@ ngx_http_icp_status_count(ngx_uint_t kind, const char *name1, size_t len1,
                 && ngx_memcmp(l->name1, name1, len1) == 0
                 && ngx_memcmp(l->name2, name2, len2) == 0)
             {
-                (void) ngx_atomic_fetch_add(&l->count, 1);
-                return;
+                return l;
             }
         }
 
-        if (n == 1 || i == NGX_HTTP_ICP_LABELS) {
+        if (!insert || n == 1 || i == NGX_HTTP_ICP_LABELS) {
             break;
         }
 
@@ -297,7 +454,11 @@ ngx_http_icp_status_count(ngx_uint_t kind, const char *name1, size_t len1,
         ngx_shmtx_unlock(&ngx_http_icp_status_pool->mutex);
     }
 
-    (void) ngx_atomic_fetch_add(&ngx_http_icp_counters->labels_full, 1);
+    if (insert) {
+        (void) ngx_atomic_fetch_add(&ngx_http_icp_counters->labels_full, 1);
+    }
+
+    return NULL;
 }
 
 
@@ -432,7 +593,14 @@ ngx_http_icp_status_json(ngx_http_request_t *r, ngx_buf_t *b)
         p = ngx_slprintf(p, end, "}");
     }
 
-    p = ngx_slprintf(p, end, ",\"redis\":[");
+    for (i = 0; i < NGX_HTTP_ICP_STATUS_NEVENTS; i++) {
+        p = ngx_slprintf(p, end, ",\"%s\":%uA", ngx_http_icp_event_names[i],
+                         c->events[i]);
+    }
+
+    p = ngx_slprintf(p, end, ",\"experiments\":{");
+    p = ngx_http_icp_status_experiments(p, end, mcf, 0);
+    p = ngx_slprintf(p, end, "},\"redis\":[");
 
     servers = mcf->status->servers;
     n = mcf->status->nservers;
@@ -515,6 +683,12 @@ ngx_http_icp_status_prometheus(ngx_http_request_t *r, ngx_buf_t *b)
         "icp_goal_conversions_total"
     };
 
+    static const char  *event_help[] = {
+        "Conversions not recorded: goal empty or not in icp_goals.",
+        "Conversion values dropped as not a valid amount.",
+        "Preview tokens refused: expired, forged or malformed."
+    };
+
     static const char  *redis[] = {
         "icp_redis_commands_total", "Redis commands sent.",
         "icp_redis_errors_total", "Redis errors (connect, protocol, reply).",
@@ -580,6 +754,23 @@ ngx_http_icp_status_prometheus(ngx_http_request_t *r, ngx_buf_t *b)
         }
     }
 
+    for (i = 0; i < NGX_HTTP_ICP_STATUS_NEVENTS; i++) {
+        p = ngx_slprintf(p, end, "# HELP icp_%s_total %s\n"
+                         "# TYPE icp_%s_total counter\nicp_%s_total %uA\n",
+                         ngx_http_icp_event_names[i], event_help[i],
+                         ngx_http_icp_event_names[i],
+                         ngx_http_icp_event_names[i], c->events[i]);
+    }
+
+    p = ngx_slprintf(p, end,
+            "# HELP icp_experiment_assigned_total Visitors the hash "
+            "assigned, by experiment, variant and phase.\n"
+            "# TYPE icp_experiment_assigned_total counter\n"
+            "# HELP icp_experiment_srm_p Sample-ratio chi-square p-value "
+            "of the phase against its weights.\n"
+            "# TYPE icp_experiment_srm_p gauge\n");
+    p = ngx_http_icp_status_experiments(p, end, mcf, 1);
+
     servers = mcf->status->servers;
     n = mcf->status->nservers;
     n = ngx_min(n, NGX_HTTP_ICP_REDIS_MAX);
@@ -643,6 +834,127 @@ ngx_http_icp_status_prometheus(ngx_http_request_t *r, ngx_buf_t *b)
  * byte outside printable ASCII as '?'; names from the rules rarely have
  * any.  Writes at most 2 * len bytes.
  */
+
+/*
+ * Per experiment of the loaded rules: its phase, and per variant the
+ * weight and the visitors the hash assigned in that phase, with the
+ * sample-ratio p-value.  An experiment named by several routes shows once.
+ */
+
+static u_char *
+ngx_http_icp_status_experiments(u_char *p, u_char *end,
+    ngx_http_icp_main_conf_t *mcf, ngx_uint_t prometheus)
+{
+    u_char                  key[NGX_HTTP_ICP_LABEL_LEN];
+    size_t                  len;
+    double                  pv;
+    ngx_uint_t              i, j, k, v, first, seen;
+    ngx_atomic_uint_t       total, n;
+    ngx_http_icp_label_t   *l;
+    ngx_http_icp_route_t   *route, *other;
+    ngx_http_icp_rules_t  **rules;
+
+    rules = mcf->rules.elts;
+    first = 1;
+
+    for (i = 0; i < mcf->rules.nelts; i++) {
+        for (j = 0; j < rules[i]->nroutes; j++) {
+            route = &rules[i]->routes[j];
+
+            if (route->experiment.len == 0) {
+                continue;
+            }
+
+            seen = 0;
+
+            for (k = 0; k <= i && !seen; k++) {
+                for (v = 0; v < rules[k]->nroutes; v++) {
+                    other = &rules[k]->routes[v];
+
+                    if (other == route) {
+                        break;
+                    }
+
+                    if (other->experiment.len == route->experiment.len
+                        && ngx_strncmp(other->experiment.data,
+                                       route->experiment.data,
+                                       route->experiment.len) == 0)
+                    {
+                        seen = 1;
+                        break;
+                    }
+                }
+            }
+
+            if (seen) {
+                continue;
+            }
+
+            if ((size_t) (end - p) < (route->nvariants + 1)
+                                     * (4 * NGX_HTTP_ICP_LABEL_LEN + 160))
+            {
+                return end;
+            }
+
+            pv = ngx_http_icp_status_srm(route, &route->phase, &total);
+
+            if (!prometheus) {
+                p = ngx_sprintf(p, "%s\"%V\":{\"phase\":\"%V\","
+                                "\"assigned\":%uA,\"srm_p\":",
+                                first ? "" : ",", &route->experiment,
+                                &route->phase, total);
+                p = isnan(pv) ? ngx_cpymem(p, "null", 4)
+                              : ngx_sprintf(p, "%.6f", pv);
+                p = ngx_sprintf(p, ",\"variants\":{");
+
+            } else if (!isnan(pv)) {
+                p = ngx_sprintf(p, "icp_experiment_srm_p{experiment=\"%V\","
+                                "phase=\"%V\"} %.6f\n", &route->experiment,
+                                &route->phase, pv);
+            }
+
+            for (v = 0; v < route->nvariants; v++) {
+                len = ngx_min(route->phase.len
+                              + route->variants[v].name.len,
+                              NGX_HTTP_ICP_LABEL_LEN);
+                ngx_memcpy(key, route->phase.data, route->phase.len);
+                ngx_memcpy(key + route->phase.len,
+                           route->variants[v].name.data,
+                           len - route->phase.len);
+
+                l = ngx_http_icp_status_get(NGX_HTTP_ICP_LABEL_ASSIGNED,
+                                            (char *) route->experiment.data,
+                                            route->experiment.len,
+                                            (char *) key, len, 0);
+                n = l ? l->count : 0;
+
+                if (prometheus) {
+                    p = ngx_sprintf(p, "icp_experiment_assigned_total{"
+                                    "experiment=\"%V\",variant=\"%V\","
+                                    "phase=\"%V\"} %uA\n",
+                                    &route->experiment,
+                                    &route->variants[v].name, &route->phase,
+                                    n);
+
+                } else {
+                    p = ngx_sprintf(p, "%s\"%V\":{\"weight\":%ui,"
+                                    "\"assigned\":%uA}", v ? "," : "",
+                                    &route->variants[v].name,
+                                    route->variants[v].weight, n);
+                }
+            }
+
+            if (!prometheus) {
+                p = ngx_sprintf(p, "}}");
+            }
+
+            first = 0;
+        }
+    }
+
+    return p;
+}
+
 
 static u_char *
 ngx_http_icp_status_label(u_char *p, u_char *name, size_t len)

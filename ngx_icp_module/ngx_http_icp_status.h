@@ -22,6 +22,14 @@ typedef enum {
 
 
 /* servers: the icp_redis servers in order, shown by the endpoint */
+typedef enum {
+    NGX_HTTP_ICP_STATUS_CONVERT_REJECTED = 0,
+    NGX_HTTP_ICP_STATUS_VALUE_REJECTED,
+    NGX_HTTP_ICP_STATUS_PREVIEW_REJECTED,
+    NGX_HTTP_ICP_STATUS_NEVENTS
+} ngx_http_icp_status_event_e;
+
+
 ngx_int_t ngx_http_icp_status_init_conf(ngx_conf_t *cf,
     ngx_http_icp_main_conf_t *mcf, ngx_http_icp_redis_conf_t *servers,
     ngx_uint_t nservers);
@@ -33,6 +41,7 @@ void ngx_http_icp_status_classified(ngx_http_request_t *r,
 void ngx_http_icp_status_convert(ngx_http_request_t *r,
     ngx_http_icp_ctx_t *ctx);
 void ngx_http_icp_status_forged(ngx_http_request_t *r);
+void ngx_http_icp_status_event(ngx_http_icp_status_event_e event);
 
 /* For the lookup stage: server is the icp_redis index, in order. */
 void ngx_http_icp_status_redis(ngx_uint_t server,

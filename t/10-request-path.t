@@ -71,7 +71,6 @@ server {
 
     location = / {
         icp on;
-        icp_bots on;
     }
     location = /r {
         icp on;
@@ -90,6 +89,7 @@ server {
     }
     location = /nobots {
         icp on;
+        icp_bots off;
     }
     location /lp/ {
     }
@@ -250,7 +250,8 @@ for (1 .. 10) {
     $bots{variant_of($r)}++;
     $bots{cookie}++ if cookies($r);
 }
-is_deeply(\%bots, { a => 10 }, 'Googlebot: always the control, no cookie');
+is_deeply(\%bots, { a => 10 },
+          'Googlebot, no icp_bots line: always the control, no cookie');
 
 $r = $t->get('/?utm_source=linkedin', %mid,
              'User-Agent' => 'AdsBot-Google (+http://www.google.com/adsbot.html)');

@@ -177,9 +177,12 @@ $t->get('/thank-you');
 ($rec) = records();
 is_deeply($rec->{assignments}, [], 'no cookie: no assignment');
 
-# crawlers are not logged, previews are, flagged
+# crawlers are logged, flagged, in no experiment; previews flagged too
 $t->get('/?utm_source=linkedin', 'User-Agent' => 'Googlebot/2.1');
-is(scalar(records(0)), 0, 'a crawler writes no record');
+($rec) = records();
+ok($rec->{bot}, 'a crawler is logged with "bot":true');
+is($rec->{exp}, '', 'a crawler joins no experiment');
+is($rec->{vid}, '', 'a crawler gets no visitor id');
 
 $t->get('/?utm_source=linkedin&icp_variant=b', 'X-ICP-Preview' => 'pk');
 ($rec) = records();
