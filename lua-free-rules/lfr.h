@@ -192,4 +192,19 @@ size_t lfr_json_escape(char *dst, size_t size, const char *src, size_t len);
 size_t lfr_json_plain(char *dst, const char *src, size_t len);
 
 
+/*
+ * Helpers the hosts share with the library, so that a value is judged
+ * the same way wherever it is read.
+ *
+ * lfr_parse_number: 0 when s is a number as the rules write one (an
+ * optional sign, digits, fraction, K, M or B suffix), in *num; else -1.
+ * lfr_utf8_valid: nonzero when s is well-formed UTF-8.  lfr_has_control:
+ * nonzero when s holds a byte below 0x20 or DEL, which no header or log
+ * line may carry.
+ */
+int lfr_parse_number(const char *s, size_t len, double *num);
+int lfr_utf8_valid(const char *s, size_t len);
+int lfr_has_control(const char *s, size_t len);
+
+
 #endif /* LFR_H */

@@ -205,8 +205,6 @@ struct lfr_rules_s {
 lfr_rules_t *lfr_rules_new(void);
 char *lfr_alloc(lfr_rules_t *rules, size_t len);
 char *lfr_strdup(lfr_rules_t *rules, const char *s, size_t len);
-int lfr_parse_number(const char *s, size_t len, double *num);
-int lfr_utf8_valid(const char *s, size_t len);
 int lfr_plan(lfr_rules_t *rules);
 int lfr_dict_build(lfr_rules_t *rules);
 void lfr_dict_free(lfr_rules_t *rules);

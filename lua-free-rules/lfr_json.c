@@ -210,3 +210,48 @@ lfr_json_plain(char *dst, const char *src, size_t len)
 
     return i;
 }
+
+
+/* a byte below 0x20 or DEL in the eight at s */
+
+static int
+lfr_control8(const char *s)
+{
+    uint64_t  w;
+
+    memcpy(&w, s, 8);
+
+    return (lfr_has_zero(w & ~(0x1fULL * LFR_ONES))
+            | lfr_has_zero(w ^ (0x7fULL * LFR_ONES)))
+           != 0;
+}
+
+
+/*
+ * Eight bytes a step, the last eight overlapping what was seen: a byte
+ * at a time cost a lookup miss a measurable share (bench/README.md).
+ */
+
+int
+lfr_has_control(const char *s, size_t len)
+{
+    size_t  i;
+
+    if (len >= 8) {
+        for (i = 0; i < len - 8; i += 8) {
+            if (lfr_control8(s + i)) {
+                return 1;
+            }
+        }
+
+        return lfr_control8(s + len - 8);
+    }
+
+    for (i = 0; i < len; i++) {
+        if ((unsigned char) s[i] < 0x20 || s[i] == 0x7f) {
+            return 1;
+        }
+    }
+
+    return 0;
+}

@@ -66,3 +66,14 @@ $(BUILD)/bench/rules/driver: bench/rules/driver.c $(LFR_LIB)
 
 bench-rules: $(BUILD)/bench/rules/driver $(BUILD)/bin/icp-rules
 	sh bench/rules/run.sh $(BUILD)
+
+
+# The lexer's tests read its private header, so they live inside the
+# library; every other unit test sees lfr.h only.
+LFR_UNIT_SRCS := $(sort $(wildcard lua-free-rules/tests/test_*.c))
+UNIT_BINS += $(LFR_UNIT_SRCS:lua-free-rules/tests/%.c=$(BUILD)/lfr-tests/%)
+
+$(BUILD)/lfr-tests/%: lua-free-rules/tests/%.c lua-free-rules/*.h $(LFR_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LFR_LIB) $(LFR_LIBS) -lcmocka \
+	    $(ALL_LDFLAGS)

@@ -10,8 +10,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "lfr_int.h"
 #include "icp_firmo.h"
+#include "lfr.h"
 
 
 /* fields the rules compare as numbers: text there could never match */
@@ -34,8 +34,6 @@ static inline uint32_t icp_firmo_find(const icp_firmo_wanted_t *wanted,
     const char *s, size_t len);
 static inline int icp_firmo_eq(const char *a, const char *b, size_t len);
 static int icp_firmo_is_str(const redisReply *r);
-static int icp_firmo_has_ctl(const char *s, size_t len);
-static int icp_firmo_ctl8(const char *s);
 static int icp_firmo_in(const icp_firmo_str_t *list, size_t n,
     const char *s, size_t len);
 static void icp_firmo_warn(icp_firmo_warning_t *warning, const char *reason,
@@ -158,7 +156,7 @@ icp_firmo_parse(const redisReply *reply, const icp_firmo_wanted_t *wanted,
         }
 
         /* a value reaches headers through $icp_firmo_NAME: no CR, LF, NUL */
-        if (icp_firmo_has_ctl(v->str, v->len)) {
+        if (lfr_has_control(v->str, v->len)) {
             icp_firmo_warn(warning, "control character, dropped", f);
             continue;
         }
@@ -269,51 +267,6 @@ icp_firmo_is_str(const redisReply *r)
     return r != NULL
            && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS)
            && (r->str != NULL || r->len == 0);
-}
-
-
-/*
- * Eight bytes a step, the last eight overlapping what was seen: a byte
- * at a time cost a miss 500 instructions.
- */
-
-static int
-icp_firmo_has_ctl(const char *s, size_t len)
-{
-    size_t  i;
-
-    if (len >= 8) {
-        for (i = 0; i < len - 8; i += 8) {
-            if (icp_firmo_ctl8(s + i)) {
-                return 1;
-            }
-        }
-
-        return icp_firmo_ctl8(s + len - 8);
-    }
-
-    for (i = 0; i < len; i++) {
-        if ((unsigned char) s[i] < 0x20 || s[i] == 0x7f) {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
-
-/* a byte below 0x20 or DEL in the eight at s */
-
-static int
-icp_firmo_ctl8(const char *s)
-{
-    uint64_t  w;
-
-    memcpy(&w, s, 8);
-
-    return (lfr_has_zero(w & ~(0x1fULL * LFR_ONES))
-            | lfr_has_zero(w ^ (0x7fULL * LFR_ONES)))
-           != 0;
 }
 
 

@@ -10,6 +10,8 @@
 #include "ngx_http_icp_module.h"
 
 
+static ngx_int_t ngx_http_icp_draw(ngx_http_request_t *r,
+    ngx_http_icp_ctx_t *ctx, ngx_http_icp_route_t *route);
 static ngx_int_t ngx_http_icp_preview_variant(ngx_http_request_t *r,
     ngx_http_icp_ctx_t *ctx);
 
@@ -18,62 +20,79 @@ ngx_int_t
 ngx_http_icp_assign(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
     ngx_http_icp_loc_conf_t *lcf)
 {
-    int                      route;
-    size_t                   elen;
-    ngx_int_t                variant;
-    const char              *experiment, *name;
-    lfr_rules_t             *rules;
-    const icp_assignment_t  *a;
+    ngx_http_icp_route_t     *route;
+    ngx_http_icp_decision_t  *d;
 
-    rules = ctx->rules->rules;
-    route = ctx->result.route;
+    d = &ctx->decision;
+    route = d->route;
 
-    if (route == LFR_NONE) {
+    if (route == NULL) {
         ctx->variant = -1;
         return NGX_OK;
     }
 
-    experiment = lfr_route_experiment(rules, route);
+    ctx->variant = ngx_http_icp_draw(r, ctx, route);
+
+    d->experiment = route->experiment;
+    d->variant = route->variants[ctx->variant].name;
+    d->variant_uri = route->variants[ctx->variant].uri;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_icp_draw(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
+    ngx_http_icp_route_t *route)
+{
+    int                       index;
+    ngx_int_t                 variant;
+    lfr_rules_t              *rules;
+    ngx_http_icp_variant_t   *v;
+    const icp_assignment_t   *a;
+    ngx_http_icp_decision_t  *d;
+
+    rules = ctx->rules->rules;
+    index = ctx->result.route;
+    d = &ctx->decision;
 
     if (ctx->preview) {
         variant = ngx_http_icp_preview_variant(r, ctx);
 
         if (variant >= 0) {
-            ctx->variant = variant;
-            return NGX_OK;
+            return variant;
         }
     }
 
-    if (experiment == NULL || ctx->vid.len == 0) {
-        ctx->variant = 0;
-        return NGX_OK;
+    if (route->experiment.len == 0 || d->visitor.len == 0) {
+        return 0;
     }
 
-    elen = ngx_strlen(experiment);
-
-    a = icp_context_find(&ctx->context, experiment, elen);
+    a = icp_context_find(&ctx->context, (char *) route->experiment.data,
+                         route->experiment.len);
 
     if (a) {
-        variant = lfr_variant_find(rules, route, a->variant, a->variant_len);
+        variant = lfr_variant_find(rules, index, a->variant, a->variant_len);
 
         if (variant >= 0) {
-            ctx->variant = variant;
-            return NGX_OK;
+            return variant;
         }
     }
 
-    ctx->bucket = lfr_bucket(experiment, elen, (char *) ctx->vid.data,
-                             ctx->vid.len);
-    ctx->variant = lfr_pick_variant(rules, route, (unsigned) ctx->bucket);
+    d->bucket = lfr_bucket((char *) route->experiment.data,
+                           route->experiment.len, (char *) d->visitor.data,
+                           d->visitor.len);
+    variant = lfr_pick_variant(rules, index, (unsigned) d->bucket);
 
-    name = lfr_variant_name(rules, route, ctx->variant);
+    v = &route->variants[variant];
 
-    icp_context_assign(&ctx->context, experiment, elen, name,
-                       ngx_strlen(name));
+    icp_context_assign(&ctx->context, (char *) route->experiment.data,
+                       route->experiment.len, (char *) v->name.data,
+                       v->name.len);
 
     ctx->new_assignment = 1;
 
-    return NGX_OK;
+    return variant;
 }
 
 

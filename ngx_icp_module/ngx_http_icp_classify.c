@@ -1,6 +1,7 @@
 /*
  * The classify stage: fills the rules' input slots from the request's
- * inputs and lookup result, then asks the rules engine.
+ * inputs and lookup result, asks the rules engine, and writes the
+ * segment, persona, score and route into the decision.
  */
 
 #include "ngx_http_icp_module.h"
@@ -20,6 +21,7 @@ ngx_http_icp_classify(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx)
     ngx_uint_t                  i;
     lfr_rules_t                *lr;
     ngx_http_icp_rules_t       *rules;
+    ngx_http_icp_decision_t    *d;
     ngx_http_variable_value_t  *v;
 
     rules = ctx->rules;
@@ -86,6 +88,16 @@ ngx_http_icp_classify(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx)
     ctx->inputs = in;
 
     lfr_classify(lr, in, &ctx->result);
+
+    d = &ctx->decision;
+    d->segment = rules->segments[ctx->result.segment + 2];
+    d->persona = rules->personas[ctx->result.persona + 1];
+    d->score = ctx->result.score;
+
+    if (ctx->result.route != LFR_NONE) {
+        d->route = &rules->routes[ctx->result.route];
+        d->route_name = d->route->name;
+    }
 
     return NGX_OK;
 }

@@ -8,9 +8,7 @@
 
 
 static ngx_int_t ngx_http_icp_rules_slots(ngx_conf_t *cf,
-    ngx_http_icp_main_conf_t *mcf, ngx_http_icp_rules_t *rules);
-static ngx_int_t ngx_http_icp_field_add(ngx_array_t *fields,
-    const char *name);
+    ngx_http_icp_rules_t *rules);
 static void ngx_http_icp_rules_diag(void *data, lfr_severity_t severity,
     const char *file, unsigned line, unsigned col, const char *msg);
 static void ngx_http_icp_rules_cleanup(void *data);
@@ -76,7 +74,9 @@ ngx_http_icp_rules_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     cln->handler = ngx_http_icp_rules_cleanup;
     cln->data = rules->rules;
 
-    if (ngx_http_icp_rules_slots(cf, mcf, rules) != NGX_OK) {
+    if (ngx_http_icp_rules_slots(cf, rules) != NGX_OK
+        || ngx_http_icp_decision_names(cf, rules) != NGX_OK)
+    {
         return NGX_CONF_ERROR;
     }
 
@@ -93,17 +93,15 @@ ngx_http_icp_rules_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 
 /*
- * Resolves the slots of $var fields to variable indexes now, and tells
- * the lookup stage which firmographic and contact fields to keep.
+ * Resolves the slots of $var fields to variable indexes now; the lookup
+ * reads the firmographic and contact slots itself once all rules are in.
  */
 
 static ngx_int_t
-ngx_http_icp_rules_slots(ngx_conf_t *cf, ngx_http_icp_main_conf_t *mcf,
-    ngx_http_icp_rules_t *rules)
+ngx_http_icp_rules_slots(ngx_conf_t *cf, ngx_http_icp_rules_t *rules)
 {
-    size_t        slot;
-    ngx_str_t     name;
-    const char   *slot_name;
+    size_t       slot;
+    ngx_str_t    name;
 
     rules->nslots = lfr_nslots(rules->rules);
 
@@ -115,69 +113,19 @@ ngx_http_icp_rules_slots(ngx_conf_t *cf, ngx_http_icp_main_conf_t *mcf,
 
     for (slot = 0; slot < rules->nslots; slot++) {
         rules->var_index[slot] = -1;
-        slot_name = lfr_slot_name(rules->rules, slot);
 
-        switch (lfr_slot_source(rules->rules, slot)) {
+        if (lfr_slot_source(rules->rules, slot) != LFR_SRC_VAR) {
+            continue;
+        }
 
-        case LFR_SRC_VAR:
-            name.data = (u_char *) slot_name;
-            name.len = ngx_strlen(slot_name);
+        name.data = (u_char *) lfr_slot_name(rules->rules, slot);
+        name.len = lfr_slot_name_len(rules->rules, slot);
 
-            rules->var_index[slot] = ngx_http_get_variable_index(cf, &name);
-            if (rules->var_index[slot] == NGX_ERROR) {
-                return NGX_ERROR;
-            }
-            break;
-
-        case LFR_SRC_FIRMO:
-            if (ngx_http_icp_field_add(&mcf->firmo_fields, slot_name)
-                != NGX_OK)
-            {
-                return NGX_ERROR;
-            }
-            break;
-
-        case LFR_SRC_CONTACT:
-            if (ngx_http_icp_field_add(&mcf->contact_fields, slot_name)
-                != NGX_OK)
-            {
-                return NGX_ERROR;
-            }
-            break;
-
-        default:
-            break;
+        rules->var_index[slot] = ngx_http_get_variable_index(cf, &name);
+        if (rules->var_index[slot] == NGX_ERROR) {
+            return NGX_ERROR;
         }
     }
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_icp_field_add(ngx_array_t *fields, const char *name)
-{
-    size_t      len;
-    ngx_str_t  *f;
-    ngx_uint_t  i;
-
-    len = ngx_strlen(name);
-    f = fields->elts;
-
-    for (i = 0; i < fields->nelts; i++) {
-        if (f[i].len == len && ngx_strncmp(f[i].data, name, len) == 0) {
-            return NGX_OK;
-        }
-    }
-
-    f = ngx_array_push(fields);
-    if (f == NULL) {
-        return NGX_ERROR;
-    }
-
-    /* the name lives as long as the rules, which live as long as the cycle */
-    f->data = (u_char *) name;
-    f->len = len;
 
     return NGX_OK;
 }

@@ -198,21 +198,21 @@ ngx_http_icp_visitor(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
         != NGX_DECLINED
         && icp_vid_valid((char *) cookie.data, cookie.len))
     {
-        ctx->vid = cookie;
+        ctx->decision.visitor = cookie;
 
     } else {
-        ctx->vid.data = ngx_pnalloc(r->pool, ICP_VID_LEN);
-        if (ctx->vid.data == NULL) {
+        ctx->decision.visitor.data = ngx_pnalloc(r->pool, ICP_VID_LEN);
+        if (ctx->decision.visitor.data == NULL) {
             return NGX_ERROR;
         }
 
-        if (!icp_vid_generate((char *) ctx->vid.data)) {
+        if (!icp_vid_generate((char *) ctx->decision.visitor.data)) {
             ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
                           "icp: RAND_bytes() failed");
             return NGX_ERROR;
         }
 
-        ctx->vid.len = ICP_VID_LEN;
+        ctx->decision.visitor.len = ICP_VID_LEN;
         ctx->new_visitor = 1;
     }
 
@@ -233,7 +233,8 @@ ngx_http_icp_visitor(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
     }
 
     rc = icp_context_decode((char *) cookie.data, cookie.len,
-                            (char *) ctx->vid.data, ctx->vid.len,
+                            (char *) ctx->decision.visitor.data,
+                            ctx->decision.visitor.len,
                             mcf->secret.data, mcf->secret.len,
                             &ctx->context);
 

@@ -54,7 +54,7 @@ static ngx_str_t  ngx_http_icp_log_conversion_type = ngx_string("conversion");
 
 
 /* The firmographic fields a record carries, in this order, when known. */
-static ngx_str_t  ngx_http_icp_log_firmo[] = {
+ngx_str_t  ngx_http_icp_log_firmo[] = {
     ngx_string("company"),
     ngx_string("domain"),
     ngx_string("industry"),
@@ -63,37 +63,6 @@ static ngx_str_t  ngx_http_icp_log_firmo[] = {
     ngx_string("country"),
     ngx_null_string
 };
-
-
-ngx_int_t
-ngx_http_icp_log_fields(ngx_conf_t *cf, ngx_http_icp_main_conf_t *mcf)
-{
-    ngx_str_t   *f, *name;
-    ngx_uint_t   i;
-
-    for (name = ngx_http_icp_log_firmo; name->len; name++) {
-        f = mcf->firmo_fields.elts;
-
-        for (i = 0; i < mcf->firmo_fields.nelts; i++) {
-            if (f[i].len == name->len
-                && ngx_strncmp(f[i].data, name->data, name->len) == 0)
-            {
-                break;
-            }
-        }
-
-        if (i == mcf->firmo_fields.nelts) {
-            f = ngx_array_push(&mcf->firmo_fields);
-            if (f == NULL) {
-                return NGX_ERROR;
-            }
-
-            *f = *name;
-        }
-    }
-
-    return NGX_OK;
-}
 
 
 ngx_uint_t
@@ -178,7 +147,8 @@ ngx_http_icp_log_common(ngx_http_request_t *r, ngx_http_icp_json_t *j,
     }
 
     ngx_http_icp_json_lit(j, ",\"vid\":");
-    ngx_http_icp_json_quoted(j, ctx->vid.data, ctx->vid.len);
+    ngx_http_icp_json_quoted(j, ctx->decision.visitor.data,
+                             ctx->decision.visitor.len);
     ngx_http_icp_json_lit(j, ",\"ip\":");
     ngx_http_icp_json_quoted(j, ctx->addr.data, ctx->addr.len);
 }
@@ -267,35 +237,27 @@ static void
 ngx_http_icp_log_exposure(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
     ngx_http_icp_json_t *j)
 {
-    int                        route;
-    size_t                     v, n;
     icp_utm_t                 *utm;
     ngx_str_t                 *reason;
     ngx_uint_t                 i;
-    const char                *exp;
-    lfr_rules_t               *rules;
     ngx_http_icp_field_t      *f;
+    ngx_http_icp_decision_t   *d;
     ngx_http_icp_main_conf_t  *mcf;
 
-    rules = ctx->rules->rules;
-    route = ctx->result.route;
-    exp = route != LFR_NONE ? lfr_route_experiment(rules, route) : NULL;
+    d = &ctx->decision;
 
     ngx_http_icp_json_lit(j, ",\"seg\":");
-    ngx_http_icp_json_name(j, lfr_segment_name(rules, ctx->result.segment));
+    ngx_http_icp_json_quoted(j, d->segment.data, d->segment.len);
     ngx_http_icp_json_lit(j, ",\"per\":");
-    ngx_http_icp_json_name(j, lfr_persona_name(rules, ctx->result.persona));
+    ngx_http_icp_json_quoted(j, d->persona.data, d->persona.len);
     ngx_http_icp_json_lit(j, ",\"score\":");
-    ngx_http_icp_json_int(j, ctx->result.score);
+    ngx_http_icp_json_int(j, d->score);
     ngx_http_icp_json_lit(j, ",\"route\":");
-    ngx_http_icp_json_name(j, route != LFR_NONE
-                              ? lfr_route_name(rules, route) : "none");
+    ngx_http_icp_json_quoted(j, d->route_name.data, d->route_name.len);
     ngx_http_icp_json_lit(j, ",\"exp\":");
-    ngx_http_icp_json_name(j, exp ? exp : "");
+    ngx_http_icp_json_quoted(j, d->experiment.data, d->experiment.len);
     ngx_http_icp_json_lit(j, ",\"var\":");
-    ngx_http_icp_json_name(j, ctx->variant >= 0
-                              ? lfr_variant_name(rules, route, ctx->variant)
-                              : "none");
+    ngx_http_icp_json_quoted(j, d->variant.data, d->variant.len);
 
     /*
      * Without icp_secret no assignment is remembered, so only a visitor
@@ -305,29 +267,17 @@ ngx_http_icp_log_exposure(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
     mcf = ngx_http_get_module_main_conf(r, ngx_http_icp_module);
 
     ngx_http_icp_json_lit(j, ",\"new\":");
-    ngx_http_icp_json_bool(j, exp && ctx->new_assignment
+    ngx_http_icp_json_bool(j, d->experiment.len && ctx->new_assignment
                               && (mcf->secret.len || ctx->new_visitor));
 
-    if (exp) {
-        ngx_http_icp_json_lit(j, ",\"weights\":{");
-
-        n = lfr_route_nvariants(rules, route);
-
-        for (v = 0; v < n; v++) {
-            if (v) {
-                ngx_http_icp_json_lit(j, ",");
-            }
-
-            ngx_http_icp_json_name(j, lfr_variant_name(rules, route, v));
-            ngx_http_icp_json_lit(j, ":");
-            ngx_http_icp_json_int(j, lfr_variant_weight(rules, route, v));
-        }
-
-        ngx_http_icp_json_lit(j, "}");
+    if (d->experiment.len) {
+        ngx_http_icp_json_lit(j, ",\"weights\":");
+        ngx_http_icp_json_raw(j, d->route->weights.data,
+                              d->route->weights.len);
     }
 
     /* why, for whoever reads the log when a visitor asks "why this page" */
-    reason = ngx_http_icp_reason(r, ctx);
+    reason = ngx_http_icp_decision_reason(r, ctx);
 
     ngx_http_icp_json_lit(j, ",\"reason\":");
 
@@ -394,19 +344,14 @@ ngx_http_icp_log_conversion(ngx_http_icp_ctx_t *ctx, ngx_http_icp_json_t *j)
         ngx_http_icp_json_lit(j, "}");
     }
 
-    /* a goal location may have no rules of its own */
-
-    if (!ctx->classified) {
-        ngx_http_icp_json_lit(j, "],\"seg\":\"none\",\"per\":\"none\"");
-        return;
-    }
+    /* a goal location without rules of its own has the defaults: none */
 
     ngx_http_icp_json_lit(j, "],\"seg\":");
-    ngx_http_icp_json_name(j, lfr_segment_name(ctx->rules->rules,
-                                               ctx->result.segment));
+    ngx_http_icp_json_quoted(j, ctx->decision.segment.data,
+                             ctx->decision.segment.len);
     ngx_http_icp_json_lit(j, ",\"per\":");
-    ngx_http_icp_json_name(j, lfr_persona_name(ctx->rules->rules,
-                                               ctx->result.persona));
+    ngx_http_icp_json_quoted(j, ctx->decision.persona.data,
+                             ctx->decision.persona.len);
 }
 
 
@@ -415,7 +360,7 @@ ngx_http_icp_log_tail(ngx_http_icp_ctx_t *ctx, ngx_http_icp_json_t *j)
 {
     ngx_str_t  *cache;
 
-    cache = &ngx_http_icp_cache_names[ctx->firmo.cache];
+    cache = &ngx_http_icp_cache_names[ctx->decision.cache];
 
     ngx_http_icp_json_lit(j, ",\"cache\":");
     ngx_http_icp_json_quoted(j, cache->data, cache->len);

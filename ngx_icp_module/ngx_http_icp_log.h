@@ -9,9 +9,11 @@
 #include "ngx_http_icp_module.h"
 
 
-/* Adds the firmographic fields every record carries to those kept. */
-ngx_int_t ngx_http_icp_log_fields(ngx_conf_t *cf,
-    ngx_http_icp_main_conf_t *mcf);
+/*
+ * The firmographic fields every exposure record carries, when known,
+ * ending with an empty name: the lookup keeps them beside the rules'.
+ */
+extern ngx_str_t  ngx_http_icp_log_firmo[];
 
 /* $icp_logged: classified or converting requests that are not crawlers. */
 ngx_uint_t ngx_http_icp_log_wanted(ngx_http_icp_ctx_t *ctx);

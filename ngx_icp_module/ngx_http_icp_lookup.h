@@ -26,23 +26,22 @@ char *ngx_http_icp_lookup_init_conf(ngx_conf_t *cf,
 ngx_int_t ngx_http_icp_lookup_init_process(ngx_cycle_t *cycle);
 void ngx_http_icp_lookup_exit_process(ngx_cycle_t *cycle);
 
+/* Called when a suspended lookup has filled ctx->firmo: resumes r. */
+typedef void (*ngx_http_icp_lookup_done_pt)(ngx_http_request_t *r);
+
 /*
  * NGX_OK: ctx->firmo is filled now (cache hit, no Redis configured, Redis
  * unreachable).  NGX_AGAIN: a query is out; when its reply, an error or
- * the timeout arrives, the lookup fills ctx->firmo and calls
- * ngx_http_icp_lookup_done(r) exactly once, unless the request went away
- * first, in which case ngx_http_icp_lookup_cancel(ctx) was called and the
- * reply must touch nothing of the request.  NGX_ERROR: out of memory.
+ * the timeout arrives, the lookup fills ctx->firmo and calls done(r)
+ * exactly once, unless the request went away first: then the reply
+ * touches nothing of it.  NGX_ERROR: out of memory.
  */
 ngx_int_t ngx_http_icp_lookup(ngx_http_request_t *r,
-    ngx_http_icp_ctx_t *ctx, ngx_http_icp_loc_conf_t *lcf);
-void ngx_http_icp_lookup_cancel(ngx_http_icp_ctx_t *ctx);
+    ngx_http_icp_ctx_t *ctx, ngx_http_icp_loc_conf_t *lcf,
+    ngx_http_icp_lookup_done_pt done);
 
 /* The icp_redis servers in order, for the status endpoint. */
 ngx_http_icp_redis_conf_t *ngx_http_icp_lookup_servers(
     ngx_http_icp_main_conf_t *mcf, ngx_uint_t *n);
-
-/* in ngx_http_icp_module.c: resumes the request's phases */
-void ngx_http_icp_lookup_done(ngx_http_request_t *r);
 
 #endif /* NGX_HTTP_ICP_LOOKUP_H */

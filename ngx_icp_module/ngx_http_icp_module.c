@@ -4,12 +4,12 @@
  *
  * The handler runs in the preaccess phase, after realip has set the
  * visitor address and rewrite has set any variables the rules read.  The
- * lookup may suspend the request there; ngx_http_icp_lookup_done resumes it.
+ * lookup may suspend the request there; it calls back the resume function
+ * it is given.
  */
 
 #include "ngx_http_icp_module.h"
 #include "ngx_http_icp_lookup.h"
-#include "ngx_http_icp_log.h"
 #include "ngx_http_icp_status.h"
 
 
@@ -23,7 +23,7 @@ static ngx_int_t ngx_http_icp_postconfiguration(ngx_conf_t *cf);
 static ngx_int_t ngx_http_icp_init_process(ngx_cycle_t *cycle);
 static void ngx_http_icp_exit_process(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_icp_handler(ngx_http_request_t *r);
-static void ngx_http_icp_ctx_cleanup(void *data);
+static void ngx_http_icp_lookup_resume(ngx_http_request_t *r);
 
 
 static ngx_conf_enum_t  ngx_http_icp_route_modes[] = {
@@ -196,13 +196,7 @@ ngx_http_icp_create_main_conf(ngx_conf_t *cf)
 
     if (ngx_array_init(&mcf->rules, cf->pool, 2,
                        sizeof(ngx_http_icp_rules_t *))
-        != NGX_OK
-        || ngx_array_init(&mcf->firmo_fields, cf->pool, 16,
-                          sizeof(ngx_str_t))
-           != NGX_OK
-        || ngx_array_init(&mcf->contact_fields, cf->pool, 4,
-                          sizeof(ngx_str_t))
-           != NGX_OK)
+        != NGX_OK)
     {
         return NULL;
     }
@@ -216,13 +210,20 @@ ngx_http_icp_init_main_conf(ngx_conf_t *cf, void *conf)
 {
     ngx_http_icp_main_conf_t  *mcf = conf;
 
-    if (ngx_http_icp_log_fields(cf, mcf) != NGX_OK
-        || ngx_http_icp_status_init_conf(cf, mcf) != NGX_OK)
-    {
+    ngx_uint_t                  n;
+    ngx_http_icp_redis_conf_t  *servers;
+
+    if (ngx_http_icp_lookup_init_conf(cf, mcf) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;
     }
 
-    return ngx_http_icp_lookup_init_conf(cf, mcf);
+    servers = ngx_http_icp_lookup_servers(mcf, &n);
+
+    if (ngx_http_icp_status_init_conf(cf, mcf, servers, n) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
 }
 
 
@@ -404,7 +405,7 @@ ngx_http_icp_handler(ngx_http_request_t *r)
             return NGX_AGAIN;
         }
 
-        rc = ngx_http_icp_lookup(r, ctx, lcf);
+        rc = ngx_http_icp_lookup(r, ctx, lcf, ngx_http_icp_lookup_resume);
 
         if (rc == NGX_AGAIN) {
             ctx->lookup_pending = 1;
@@ -435,8 +436,8 @@ ngx_http_icp_handler(ngx_http_request_t *r)
 }
 
 
-void
-ngx_http_icp_lookup_done(ngx_http_request_t *r)
+static void
+ngx_http_icp_lookup_resume(ngx_http_request_t *r)
 {
     ngx_connection_t    *c;
     ngx_http_icp_ctx_t  *ctx;
@@ -450,84 +451,4 @@ ngx_http_icp_lookup_done(ngx_http_request_t *r)
 
     ngx_http_core_run_phases(r);
     ngx_http_run_posted_requests(c);
-}
-
-
-/*
- * An internal redirect to the variant zeroes r->ctx, but the log and the
- * header filter still need the decision: the context is also reachable
- * through its pool cleanup, as the realip module does for its own.
- */
-
-ngx_http_icp_ctx_t *
-ngx_http_icp_get_ctx(ngx_http_request_t *r)
-{
-    ngx_pool_cleanup_t  *cln;
-    ngx_http_icp_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_icp_module);
-
-    if (ctx || !r->internal) {
-        return ctx;
-    }
-
-    for (cln = r->pool->cleanup; cln; cln = cln->next) {
-        if (cln->handler == ngx_http_icp_ctx_cleanup) {
-            ctx = cln->data;
-            ngx_http_set_ctx(r, ctx, ngx_http_icp_module);
-            return ctx;
-        }
-    }
-
-    return NULL;
-}
-
-
-ngx_http_icp_ctx_t *
-ngx_http_icp_create_ctx(ngx_http_request_t *r)
-{
-    ngx_pool_cleanup_t  *cln;
-    ngx_http_icp_ctx_t  *ctx;
-
-    cln = ngx_pool_cleanup_add(r->pool, sizeof(ngx_http_icp_ctx_t));
-    if (cln == NULL) {
-        return NULL;
-    }
-
-    ctx = cln->data;
-    ngx_memzero(ctx, sizeof(ngx_http_icp_ctx_t));
-
-    ctx->variant = -1;
-    ctx->bucket = -1;
-
-    cln->handler = ngx_http_icp_ctx_cleanup;
-
-    ngx_http_set_ctx(r, ctx, ngx_http_icp_module);
-
-    return ctx;
-}
-
-
-static void
-ngx_http_icp_ctx_cleanup(void *data)
-{
-    ngx_http_icp_ctx_t  *ctx = data;
-
-    /* a Redis reply may still be on its way: it must find no request */
-
-    if (ctx->lookup_pending) {
-        ngx_http_icp_lookup_cancel(ctx);
-    }
-}
-
-
-u_char *
-ngx_http_icp_decimal(u_char *last, ngx_uint_t n)
-{
-    do {
-        *--last = (u_char) ('0' + n % 10);
-        n /= 10;
-    } while (n);
-
-    return last;
 }

@@ -33,24 +33,44 @@
 #define NGX_HTTP_ICP_CACHE_ERROR      4
 
 
+/* A variant of a route, as the rules name it. */
+typedef struct {
+    ngx_str_t                   name;
+    ngx_str_t                   uri;
+} ngx_http_icp_variant_t;
+
+/* A route: names and the record's fragments, made once at load. */
+typedef struct {
+    ngx_str_t                   name;         /* "SEGMENT/PERSONA" */
+    ngx_str_t                   experiment;   /* empty: a single variant */
+    ngx_http_icp_variant_t     *variants;
+    ngx_uint_t                  nvariants;
+    ngx_str_t                   weights;      /* {"a":50,"b":50} */
+} ngx_http_icp_route_t;
+
+
 /* One compiled rules file, shared by every location that names it. */
 typedef struct {
     ngx_str_t                   path;
     lfr_rules_t                *rules;
     ngx_int_t                  *var_index;   /* per slot; -1 if not a $var */
     ngx_uint_t                  nslots;
+
+    /* names by index (ngx_http_icp_decision.c builds them at load) */
+    ngx_str_t                  *segments;    /* index + 2: excluded, none */
+    ngx_str_t                  *personas;    /* index + 1: none */
+    ngx_http_icp_route_t       *routes;
 } ngx_http_icp_rules_t;
 
 
 typedef struct ngx_http_icp_lookup_conf_s  ngx_http_icp_lookup_conf_t;
+typedef struct ngx_http_icp_status_conf_s  ngx_http_icp_status_conf_t;
 
 typedef struct {
     ngx_array_t                 rules;        /* ngx_http_icp_rules_t * */
     ngx_str_t                   secret;
-    /* firmographic and contact fields the rules or the log read */
-    ngx_array_t                 firmo_fields;   /* ngx_str_t */
-    ngx_array_t                 contact_fields; /* ngx_str_t */
     ngx_http_icp_lookup_conf_t *lookup;       /* NULL: no icp_redis */
+    ngx_http_icp_status_conf_t *status;
     ngx_regex_t                *bots;         /* known crawlers */
     ngx_int_t                   request_id_index;
     time_t                      loaded;       /* when this conf loaded */
@@ -90,13 +110,34 @@ typedef struct {
     ngx_uint_t                  nfirmo;
     ngx_http_icp_field_t       *contact;
     ngx_uint_t                  ncontact;
-    ngx_uint_t                  cache;        /* NGX_HTTP_ICP_CACHE_* */
 } ngx_http_icp_firmo_t;
+
+
+/*
+ * The decision, as named values: each stage writes its part once, and
+ * the route, the log record, the variables, the status counters and
+ * X-ICP-Debug read it; none of them maps indexes to names again.  Until
+ * a stage has run its part holds the defaults: "none", "" and 0.
+ */
+typedef struct {
+    ngx_str_t                   visitor;      /* inputs; empty: no consent
+                                                 or a crawler */
+    ngx_uint_t                  cache;        /* lookup: CACHE_* */
+    ngx_str_t                   segment;      /* classify */
+    ngx_str_t                   persona;
+    ngx_int_t                   score;
+    ngx_http_icp_route_t       *route;        /* NULL: no route matched */
+    ngx_str_t                   route_name;
+    ngx_str_t                   experiment;   /* assign; empty: no test */
+    ngx_str_t                   variant;
+    ngx_str_t                   variant_uri;  /* empty: nowhere to go */
+    ngx_int_t                   bucket;       /* -1: not drawn */
+    ngx_str_t                   reason;       /* built on first read */
+} ngx_http_icp_decision_t;
 
 
 typedef struct {
     /* inputs */
-    ngx_str_t                   vid;          /* empty: no consent or bot */
     icp_context_t               context;      /* cookie, then this request */
     ngx_str_t                   addr;         /* logged form of the addr */
     ngx_str_t                   req_id;
@@ -104,7 +145,6 @@ typedef struct {
 
     /* lookup */
     ngx_http_icp_firmo_t        firmo;
-    void                       *lookup;       /* the lookup stage's own */
 
     ngx_http_icp_loc_conf_t    *lcf;          /* where it was decided */
 
@@ -115,11 +155,9 @@ typedef struct {
 
     /* assign */
     ngx_int_t                   variant;      /* -1: no route matched */
-    ngx_int_t                   bucket;       /* -1: not drawn */
     ngx_str_t                   goal;         /* conversion goal */
 
-    /* route */
-    ngx_str_t                   reason;       /* built on first use */
+    ngx_http_icp_decision_t     decision;
 
     unsigned                    classified:1;
     unsigned                    lookup_done:1;
@@ -149,7 +187,7 @@ char *ngx_http_icp_cookie_directive(ngx_conf_t *cf, ngx_command_t *cmd,
 char *ngx_http_icp_consent_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 
-/* context, survives internal redirects */
+/* context, survives internal redirects: ngx_http_icp_ctx.c */
 ngx_http_icp_ctx_t *ngx_http_icp_get_ctx(ngx_http_request_t *r);
 ngx_http_icp_ctx_t *ngx_http_icp_create_ctx(ngx_http_request_t *r);
 
@@ -158,7 +196,22 @@ ngx_http_icp_ctx_t *ngx_http_icp_create_ctx(ngx_http_request_t *r);
  * it starts.  For every request's numbers, where ngx_sprintf's format
  * parsing costs more than the digits.
  */
-u_char *ngx_http_icp_decimal(u_char *last, ngx_uint_t n);
+static ngx_inline u_char *
+ngx_http_icp_decimal(u_char *last, ngx_uint_t n)
+{
+    do {
+        *--last = (u_char) ('0' + n % 10);
+        n /= 10;
+    } while (n);
+
+    return last;
+}
+
+/* decision: the names of a ruleset, made at load; the reason, on demand */
+ngx_int_t ngx_http_icp_decision_names(ngx_conf_t *cf,
+    ngx_http_icp_rules_t *rules);
+ngx_str_t *ngx_http_icp_decision_reason(ngx_http_request_t *r,
+    ngx_http_icp_ctx_t *ctx);
 
 /* stages */
 ngx_int_t ngx_http_icp_inputs_init(ngx_conf_t *cf);
@@ -171,8 +224,6 @@ ngx_int_t ngx_http_icp_assign(ngx_http_request_t *r,
 ngx_int_t ngx_http_icp_route(ngx_http_request_t *r,
     ngx_http_icp_ctx_t *ctx, ngx_http_icp_loc_conf_t *lcf);
 ngx_int_t ngx_http_icp_route_init(ngx_conf_t *cf);
-ngx_str_t *ngx_http_icp_reason(ngx_http_request_t *r,
-    ngx_http_icp_ctx_t *ctx);
 ngx_int_t ngx_http_icp_add_variables(ngx_conf_t *cf);
 
 #endif /* NGX_HTTP_ICP_MODULE_H */

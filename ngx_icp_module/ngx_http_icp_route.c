@@ -40,19 +40,15 @@ ngx_http_icp_route(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
     size_t            len;
     u_char           *p;
     ngx_str_t         uri;
-    const char       *variant_uri;
     ngx_table_elt_t  *location;
-
-    if (ctx->variant < 0 || lcf->route == NGX_HTTP_ICP_ROUTE_OFF) {
-        return NGX_DECLINED;
-    }
 
     /* the URI comes from the rules file only: no request input picks it */
 
-    variant_uri = lfr_variant_uri(ctx->rules->rules, ctx->result.route,
-                                  ctx->variant);
-    uri.data = (u_char *) variant_uri;
-    uri.len = ngx_strlen(variant_uri);
+    uri = ctx->decision.variant_uri;
+
+    if (uri.len == 0 || lcf->route == NGX_HTTP_ICP_ROUTE_OFF) {
+        return NGX_DECLINED;
+    }
 
     if (lcf->route == NGX_HTTP_ICP_ROUTE_INTERNAL) {
         (void) ngx_http_internal_redirect(r, &uri, &r->args);
@@ -145,8 +141,9 @@ ngx_http_icp_set_cookies(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
     ngx_http_icp_main_conf_t  *mcf;
 
     if (ctx->new_visitor
-        && ngx_http_icp_add_cookie(r, lcf, &lcf->cookie_name, ctx->vid.data,
-                                   ctx->vid.len)
+        && ngx_http_icp_add_cookie(r, lcf, &lcf->cookie_name,
+                                   ctx->decision.visitor.data,
+                                   ctx->decision.visitor.len)
            != NGX_OK)
     {
         return NGX_ERROR;
@@ -160,9 +157,10 @@ ngx_http_icp_set_cookies(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
 
     /* on the stack: the header gets a copy of the length it needs */
 
-    len = icp_context_encode(&ctx->context, (char *) ctx->vid.data,
-                             ctx->vid.len, mcf->secret.data, mcf->secret.len,
-                             (char *) buf, sizeof(buf));
+    len = icp_context_encode(&ctx->context,
+                             (char *) ctx->decision.visitor.data,
+                             ctx->decision.visitor.len, mcf->secret.data,
+                             mcf->secret.len, (char *) buf, sizeof(buf));
     if (len == 0) {
         return NGX_OK;
     }
@@ -276,36 +274,19 @@ ngx_http_icp_private(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_icp_debug_header(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx)
 {
-    u_char           *p;
-    size_t            len;
-    ngx_str_t        *reason;
-    const char       *seg, *per, *route, *exp, *var;
-    lfr_rules_t      *rules;
-    ngx_table_elt_t  *h;
+    u_char                   *p;
+    size_t                    len;
+    ngx_str_t                *reason;
+    ngx_table_elt_t          *h;
+    ngx_http_icp_decision_t  *d;
 
-    rules = ctx->rules->rules;
-    reason = ngx_http_icp_reason(r, ctx);
-
-    seg = lfr_segment_name(rules, ctx->result.segment);
-    per = lfr_persona_name(rules, ctx->result.persona);
-    route = "none";
-    exp = "";
-    var = "none";
-
-    if (ctx->result.route != LFR_NONE) {
-        route = lfr_route_name(rules, ctx->result.route);
-        exp = lfr_route_experiment(rules, ctx->result.route);
-        exp = exp ? exp : "";
-    }
-
-    if (ctx->variant >= 0) {
-        var = lfr_variant_name(rules, ctx->result.route, ctx->variant);
-    }
+    d = &ctx->decision;
+    reason = ngx_http_icp_decision_reason(r, ctx);
 
     len = sizeof("segment=; score=100; persona=; route=; experiment=; "
                  "variant=; bucket=-1; reason=") - 1
-          + ngx_strlen(seg) + ngx_strlen(per) + ngx_strlen(route)
-          + ngx_strlen(exp) + ngx_strlen(var) + NGX_INT_T_LEN + reason->len;
+          + d->segment.len + d->persona.len + d->route_name.len
+          + d->experiment.len + d->variant.len + NGX_INT_T_LEN + reason->len;
 
     p = ngx_pnalloc(r->pool, len);
     if (p == NULL) {
@@ -318,11 +299,12 @@ ngx_http_icp_debug_header(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx)
     }
 
     h->value.data = p;
-    h->value.len = ngx_snprintf(p, len, "segment=%s; score=%d; persona=%s; "
-                                "route=%s; experiment=%s; variant=%s; "
+    h->value.len = ngx_snprintf(p, len, "segment=%V; score=%i; persona=%V; "
+                                "route=%V; experiment=%V; variant=%V; "
                                 "bucket=%i; reason=%V",
-                                seg, ctx->result.score, per, route, exp, var,
-                                ctx->bucket, reason)
+                                &d->segment, d->score, &d->persona,
+                                &d->route_name, &d->experiment, &d->variant,
+                                d->bucket, reason)
                    - p;
 
     return NGX_OK;
@@ -344,44 +326,4 @@ ngx_http_icp_add_header(ngx_http_request_t *r, char *name)
     h->key.len = ngx_strlen(name);
 
     return h;
-}
-
-
-/*
- * $icp_reason, the debug header and the log record share one explanation,
- * built once, into a buffer big enough for nearly every reason: only a
- * longer one costs a second call of lfr_explain.
- */
-
-ngx_str_t *
-ngx_http_icp_reason(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx)
-{
-    size_t   len;
-    u_char  *p;
-    char     buf[512];
-
-    if (ctx->reason.data || !ctx->classified) {
-        return &ctx->reason;
-    }
-
-    len = lfr_explain(ctx->rules->rules, ctx->inputs, &ctx->result, buf,
-                      sizeof(buf));
-
-    p = ngx_pnalloc(r->pool, len + 1);
-    if (p == NULL) {
-        return &ctx->reason;
-    }
-
-    if (len < sizeof(buf)) {
-        ngx_memcpy(p, buf, len + 1);
-
-    } else {
-        lfr_explain(ctx->rules->rules, ctx->inputs, &ctx->result, (char *) p,
-                    len + 1);
-    }
-
-    ctx->reason.data = p;
-    ctx->reason.len = len;
-
-    return &ctx->reason;
 }

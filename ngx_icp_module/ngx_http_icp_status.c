@@ -10,7 +10,6 @@
  */
 
 #include "ngx_http_icp_status.h"
-#include "ngx_http_icp_lookup.h"
 
 
 #define NGX_HTTP_ICP_STATUS_SIZE     (256 * 1024)
@@ -60,6 +59,12 @@ static u_char *ngx_http_icp_status_label(u_char *p, u_char *name,
     size_t len);
 
 
+struct ngx_http_icp_status_conf_s {
+    ngx_http_icp_redis_conf_t   *servers;
+    ngx_uint_t                   nservers;
+};
+
+
 static ngx_http_icp_counters_t  *ngx_http_icp_counters;
 static ngx_slab_pool_t          *ngx_http_icp_status_pool;
 
@@ -69,10 +74,19 @@ static const char  *ngx_http_icp_label_kinds[] = {
 
 
 ngx_int_t
-ngx_http_icp_status_init_conf(ngx_conf_t *cf, ngx_http_icp_main_conf_t *mcf)
+ngx_http_icp_status_init_conf(ngx_conf_t *cf, ngx_http_icp_main_conf_t *mcf,
+    ngx_http_icp_redis_conf_t *servers, ngx_uint_t nservers)
 {
     ngx_str_t        name = ngx_string("icp_status");
     ngx_shm_zone_t  *zone;
+
+    mcf->status = ngx_palloc(cf->pool, sizeof(ngx_http_icp_status_conf_t));
+    if (mcf->status == NULL) {
+        return NGX_ERROR;
+    }
+
+    mcf->status->servers = servers;
+    mcf->status->nservers = nservers;
 
     zone = ngx_shared_memory_add(cf, &name, NGX_HTTP_ICP_STATUS_SIZE,
                                  &ngx_http_icp_module);
@@ -138,39 +152,31 @@ void
 ngx_http_icp_status_classified(ngx_http_request_t *r,
     ngx_http_icp_ctx_t *ctx)
 {
-    const char   *name, *exp;
-    lfr_rules_t  *rules;
+    ngx_http_icp_decision_t  *d;
 
     if (ngx_http_icp_counters == NULL) {
         return;
     }
 
-    rules = ctx->rules->rules;
+    d = &ctx->decision;
 
     (void) ngx_atomic_fetch_add(&ngx_http_icp_counters->classified, 1);
-    (void) ngx_atomic_fetch_add(
-               &ngx_http_icp_counters->cache[ctx->firmo.cache], 1);
+    (void) ngx_atomic_fetch_add(&ngx_http_icp_counters->cache[d->cache], 1);
 
-    name = lfr_segment_name(rules, ctx->result.segment);
-    ngx_http_icp_status_count(NGX_HTTP_ICP_LABEL_SEGMENT, name,
-                              ngx_strlen(name), NULL, 0);
+    ngx_http_icp_status_count(NGX_HTTP_ICP_LABEL_SEGMENT,
+                              (char *) d->segment.data, d->segment.len,
+                              NULL, 0);
+    ngx_http_icp_status_count(NGX_HTTP_ICP_LABEL_PERSONA,
+                              (char *) d->persona.data, d->persona.len,
+                              NULL, 0);
 
-    name = lfr_persona_name(rules, ctx->result.persona);
-    ngx_http_icp_status_count(NGX_HTTP_ICP_LABEL_PERSONA, name,
-                              ngx_strlen(name), NULL, 0);
-
-    if (ctx->variant < 0 || ctx->bot || ctx->preview) {
+    if (d->experiment.len == 0 || ctx->bot || ctx->preview) {
         return;
     }
 
-    exp = lfr_route_experiment(rules, ctx->result.route);
-    if (exp == NULL) {
-        return;
-    }
-
-    name = lfr_variant_name(rules, ctx->result.route, ctx->variant);
-    ngx_http_icp_status_count(NGX_HTTP_ICP_LABEL_VARIANT, exp,
-                              ngx_strlen(exp), name, ngx_strlen(name));
+    ngx_http_icp_status_count(NGX_HTTP_ICP_LABEL_VARIANT,
+                              (char *) d->experiment.data, d->experiment.len,
+                              (char *) d->variant.data, d->variant.len);
 }
 
 
@@ -428,7 +434,8 @@ ngx_http_icp_status_json(ngx_http_request_t *r, ngx_buf_t *b)
 
     p = ngx_slprintf(p, end, ",\"redis\":[");
 
-    servers = ngx_http_icp_lookup_servers(mcf, &n);
+    servers = mcf->status->servers;
+    n = mcf->status->nservers;
 
     for (i = 0; i < n && i < NGX_HTTP_ICP_REDIS_MAX; i++) {
         if ((size_t) (end - p) < 2 * servers[i].addr.len + 160) {
@@ -573,7 +580,8 @@ ngx_http_icp_status_prometheus(ngx_http_request_t *r, ngx_buf_t *b)
         }
     }
 
-    servers = ngx_http_icp_lookup_servers(mcf, &n);
+    servers = mcf->status->servers;
+    n = mcf->status->nservers;
     n = ngx_min(n, NGX_HTTP_ICP_REDIS_MAX);
 
     for (k = 0; k <= NGX_HTTP_ICP_REDIS_NEVENTS; k++) {

@@ -7,6 +7,7 @@
 #define NGX_HTTP_ICP_STATUS_H
 
 #include "ngx_http_icp_module.h"
+#include "ngx_http_icp_redis.h"
 
 
 #define NGX_HTTP_ICP_REDIS_MAX        8     /* servers counted apart */
@@ -20,8 +21,10 @@ typedef enum {
 } ngx_http_icp_redis_event_e;
 
 
+/* servers: the icp_redis servers in order, shown by the endpoint */
 ngx_int_t ngx_http_icp_status_init_conf(ngx_conf_t *cf,
-    ngx_http_icp_main_conf_t *mcf);
+    ngx_http_icp_main_conf_t *mcf, ngx_http_icp_redis_conf_t *servers,
+    ngx_uint_t nservers);
 char *ngx_http_icp_status_directive(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 

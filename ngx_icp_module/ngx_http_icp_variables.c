@@ -28,8 +28,6 @@ static ngx_int_t ngx_http_icp_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_icp_firmo_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
-static void ngx_http_icp_var_cstr(ngx_http_variable_value_t *v,
-    const char *s);
 
 
 static ngx_http_variable_t  ngx_http_icp_vars[] = {
@@ -95,6 +93,9 @@ static ngx_http_variable_t  ngx_http_icp_vars[] = {
 };
 
 
+static ngx_str_t  ngx_http_icp_logged = ngx_string("1");
+
+
 ngx_str_t  ngx_http_icp_cache_names[] = {
     ngx_string("BYPASS"),
     ngx_string("HIT"),
@@ -127,12 +128,11 @@ static ngx_int_t
 ngx_http_icp_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     uintptr_t data)
 {
-    u_char               *p;
-    ngx_str_t            *s, json;
-    ngx_uint_t            i;
-    lfr_rules_t          *rules;
-    const char           *name;
-    ngx_http_icp_ctx_t   *ctx;
+    u_char                   *p;
+    ngx_str_t                *s, json;
+    ngx_uint_t                i;
+    ngx_http_icp_ctx_t       *ctx;
+    ngx_http_icp_decision_t  *d;
 
     ctx = ngx_http_icp_get_ctx(r);
 
@@ -147,20 +147,17 @@ ngx_http_icp_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
     v->len = 0;
     v->data = (u_char *) "";
 
-    rules = ctx->classified ? ctx->rules->rules : NULL;
+    d = &ctx->decision;
+    s = NULL;
 
     switch (data) {
 
     case NGX_HTTP_ICP_VAR_SEGMENT:
-        ngx_http_icp_var_cstr(v, rules ? lfr_segment_name(rules,
-                                                ctx->result.segment)
-                                       : "none");
+        s = &d->segment;
         break;
 
     case NGX_HTTP_ICP_VAR_PERSONA:
-        ngx_http_icp_var_cstr(v, rules ? lfr_persona_name(rules,
-                                                ctx->result.persona)
-                                       : "none");
+        s = &d->persona;
         break;
 
     case NGX_HTTP_ICP_VAR_SCORE:
@@ -170,57 +167,40 @@ ngx_http_icp_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
         }
 
         v->data = p;
-        v->len = ngx_sprintf(p, "%d", rules ? ctx->result.score : 0) - p;
+        v->len = ngx_sprintf(p, "%i", d->score) - p;
         break;
 
     case NGX_HTTP_ICP_VAR_ROUTE:
-        ngx_http_icp_var_cstr(v, rules && ctx->result.route != LFR_NONE
-                                 ? lfr_route_name(rules, ctx->result.route)
-                                 : "none");
+        s = &d->route_name;
         break;
 
     case NGX_HTTP_ICP_VAR_EXPERIMENT:
-        if (rules && ctx->result.route != LFR_NONE) {
-            name = lfr_route_experiment(rules, ctx->result.route);
-            ngx_http_icp_var_cstr(v, name ? name : "");
-        }
+        s = &d->experiment;
         break;
 
     case NGX_HTTP_ICP_VAR_VARIANT:
-        ngx_http_icp_var_cstr(v, rules && ctx->variant >= 0
-                                 ? lfr_variant_name(rules, ctx->result.route,
-                                                    ctx->variant)
-                                 : "none");
+        s = &d->variant;
         break;
 
     case NGX_HTTP_ICP_VAR_VARIANT_URI:
-        if (rules && ctx->variant >= 0) {
-            ngx_http_icp_var_cstr(v, lfr_variant_uri(rules,
-                                                     ctx->result.route,
-                                                     ctx->variant));
-        }
+        s = &d->variant_uri;
         break;
 
     case NGX_HTTP_ICP_VAR_VISITOR:
-        v->data = ctx->vid.data;
-        v->len = ctx->vid.len;
+        s = &d->visitor;
         break;
 
     case NGX_HTTP_ICP_VAR_REASON:
-        s = ngx_http_icp_reason(r, ctx);
-        v->data = s->data;
-        v->len = s->len;
+        s = ngx_http_icp_decision_reason(r, ctx);
         break;
 
     case NGX_HTTP_ICP_VAR_CACHE:
-        s = &ngx_http_icp_cache_names[ctx->firmo.cache];
-        v->data = s->data;
-        v->len = s->len;
+        s = &ngx_http_icp_cache_names[d->cache];
         break;
 
     case NGX_HTTP_ICP_VAR_LOGGED:
         if (ngx_http_icp_log_wanted(ctx)) {
-            ngx_http_icp_var_cstr(v, "1");
+            s = &ngx_http_icp_logged;
         }
         break;
 
@@ -241,6 +221,11 @@ ngx_http_icp_variable(ngx_http_request_t *r, ngx_http_variable_value_t *v,
             v->len = ctx->context.utm.len[i];
         }
         break;
+    }
+
+    if (s && s->len) {
+        v->data = s->data;
+        v->len = s->len;
     }
 
     return NGX_OK;
@@ -286,12 +271,4 @@ ngx_http_icp_firmo_variable(ngx_http_request_t *r,
     v->not_found = 1;
 
     return NGX_OK;
-}
-
-
-static void
-ngx_http_icp_var_cstr(ngx_http_variable_value_t *v, const char *s)
-{
-    v->data = (u_char *) s;
-    v->len = ngx_strlen(s);
 }

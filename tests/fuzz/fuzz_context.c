@@ -14,7 +14,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "lfr_int.h"
+#include "lfr.h"
 #include "icp_context.h"
 
 #define MAC_LEN  22

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "lfr.h"
-#include "lfr_int.h"
+#include "lfr.h"
 
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

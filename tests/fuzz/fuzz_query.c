@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lfr_int.h"
+#include "lfr.h"
 #include "icp_query.h"
 
 
