@@ -545,8 +545,8 @@ function M.handle()
 
     local seg, sc, per, reason = classify(v)
     local r = route_of(seg, per)
+    -- no route: the request is left alone
     if not r then
-        ngx.exit(ngx.DECLINED)
         return
     end
 
