@@ -4,6 +4,7 @@
 #   bench-http     requests/s and latency: plain nginx, cache hits, misses
 #   bench-memory   worker memory over 1,000,000 requests
 #   bench-profile  instructions per request under callgrind, by function
+#   bench-lua-check  the Lua comparator decides as the module does
 #
 # bench-rules, bench-load and bench-report come from the fragments of
 # lua-free-rules/ and tools/.  Each script starts its own servers on free
@@ -11,16 +12,23 @@
 
 BENCH_DEPS := $(MODULE) $(LOAD_BIN)
 
-.PHONY: bench-http bench-memory bench-profile
+# the Lua comparator's (bench/lua); resty.redis is unpacked by the scripts
+DEB_PACKAGES += libnginx-mod-http-lua lua-resty-core
+
+.PHONY: bench-http bench-memory bench-profile bench-lua-check
 
 bench-http: $(BENCH_DEPS)
-	sh bench/http/run.sh $(MODULE) $(BUILD)/bin
+	sh bench/http/run.sh $(MODULE) $(BUILD)/bin $(BUILD)/bench/lua
 
 bench-memory: $(BENCH_DEPS)
 	sh bench/memory/run.sh $(MODULE) $(BUILD)/bin
 
 bench-profile: $(BENCH_DEPS)
-	sh bench/http/profile.sh $(MODULE) $(BUILD)/bin $(BUILD)/bench/http
+	sh bench/http/profile.sh $(MODULE) $(BUILD)/bin $(BUILD)/bench/http \
+	    $(BUILD)/bench/lua
+
+bench-lua-check: $(BENCH_DEPS)
+	sh bench/lua/check.sh $(MODULE) $(BUILD)/bin $(BUILD)/bench/lua
 
 # built first, then run in turn: two benchmarks at once would share the CPU
 bench: $(BENCH_DEPS) tools

@@ -7,7 +7,8 @@
 # (bench/rules/gen.pl) and the firmographics (gen-data.pl); starts a
 # private redis-server on a free loopback port, loads it with
 # BINDIR/icp-load, then nginx (nginx.conf.in, $NGINX_BIN or the Debian one,
-# one worker) on another.  Sets $url, $npid (master) and $wpid (worker);
+# WORKERS workers, 1 by default) on another.  Sets $url, $npid (master)
+# and $wpid (the workers, space-separated);
 # bench_fill then puts the 10,000 known visitors in the cache, and
 # bench_cookies keeps the cookies of their first visit.
 # An EXIT trap stops both and removes $dir, whatever ends the script.
@@ -20,12 +21,13 @@ bench_root=$(cd "$bench_http/../.." && pwd)
 dir=
 rpid=
 npid=
+lnpid=
 
 bench_down() {
-    if [ -n "$npid" ]; then
-        kill "$npid" 2> /dev/null || true
-        wait "$npid" 2> /dev/null || true
-    fi
+    for p in $npid $lnpid; do
+        kill "$p" 2> /dev/null || true
+        wait "$p" 2> /dev/null || true
+    done
     if [ -n "$rpid" ]; then
         kill "$rpid" 2> /dev/null || true
         wait "$rpid" 2> /dev/null || true
@@ -78,6 +80,10 @@ bench_up() {
     on | off) ;;
     *) echo "SENDFILE=$SENDFILE: on or off" >&2; exit 2 ;;
     esac
+    case ${WORKERS:=1} in
+    [1-9] | [1-9][0-9]) ;;
+    *) echo "WORKERS=$WORKERS: a number of worker processes" >&2; exit 2 ;;
+    esac
     module=$(realpath "$1")
     bindir=$(realpath "$2")
     nginx=${NGINX_BIN:-/usr/sbin/nginx}
@@ -100,7 +106,7 @@ bench_up() {
 
     port=$(bench_port)
     sed -e "s|@MODULE@|$module|" -e "s|@DIR@|$dir|g" \
-        -e "s|@SENDFILE@|$SENDFILE|" \
+        -e "s|@SENDFILE@|$SENDFILE|" -e "s|@WORKERS@|$WORKERS|" \
         -e "s|@PORT@|$port|" -e "s|@REDIS_PORT@|$rport|" \
         "$bench_http/nginx.conf.in" > "$dir/nginx.conf"
     "$nginx" -t -q -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf"
@@ -110,22 +116,39 @@ bench_up() {
     npid=$!
     url=http://127.0.0.1:$port
     bench_wait bench_get /lp/default.html
-    wpid=$(tr -d " " < "/proc/$npid/task/$npid/children")
-    wpid=${wpid:-$npid}
+    wpid=$(bench_workers "$npid")
     bench_pin
+}
+
+# the worker processes of master $1, space-separated, once all have
+# started; $1 itself when it runs without a master process
+bench_workers() {
+    case ${NGINX_GLOBAL:-} in
+    *"master_process off"*) echo "$1"; return ;;
+    esac
+    i=0
+    while [ "$(wc -w < "/proc/$1/task/$1/children")" -lt "$WORKERS" ] \
+          && [ $i -lt 100 ]; do
+        i=$((i + 1))
+        sleep 0.1
+    done
+    echo $(cat "/proc/$1/task/$1/children")
 }
 
 # With 2 CPUs or more (and PIN=1, the default) the nginx worker has the
 # last CPU to itself, and wrk and redis-server share the others: left to
 # the scheduler, the three moved between CPUs and the same configuration
 # varied up to 2x in requests/s and CPU per request between rounds.
-# $client prefixes wrk.
+# $client prefixes wrk.  With WORKERS above 1 nothing is pinned: the
+# workers, wrk and redis-server share every CPU, as on a server.
 client=
 bench_pin() {
     ncpu=$(nproc)
-    if [ "${PIN:-1}" = 1 ] && [ "$ncpu" -ge 2 ]; then
+    if [ "${PIN:-1}" = 1 ] && [ "$ncpu" -ge 2 ] && [ "$WORKERS" = 1 ]; then
         client="taskset -c 0-$((ncpu - 2))"
-        taskset -a -p -c $((ncpu - 1)) "$wpid" > /dev/null
+        for p in $wpid; do
+            taskset -a -p -c $((ncpu - 1)) "$p" > /dev/null
+        done
         taskset -a -p -c 0-$((ncpu - 2)) "$rpid" > /dev/null
     fi
 }
@@ -137,17 +160,19 @@ bench_pin() {
 # unwritten, and /tmp never holds more than one run's records.  The worker
 # still pays for the write() of every record.
 bench_logs_empty() {
-    for log in "$dir/icp.log" "$dir/output.log"; do
+    for log in "$dir/icp.log" "$dir/output.log" "$dir/lua.log"; do
         [ ! -f "$log" ] || : > "$log"
     done
 }
 
 # every one of the 10,000 known visitors once, so that repeat finds them
-# all in the cache (wrk's runs have a duration, not a count)
+# all in the cache (wrk's runs have a duration, not a count); of the
+# module's nginx, or of the one at URL $1
 bench_fill() {
     fill=0
     while [ "$fill" -lt 10000 ]; do
-        $client wrk -t1 -c32 -d2s -s "$bench_http/visitors.lua" "$url/" \
+        $client wrk -t1 -c32 -d2s -s "$bench_http/visitors.lua" \
+            "${1:-$url}/" \
             -- each "$fill" > "$dir/fill.out"
         fill=$((fill + $(awk '/^result/ { print $7 }' "$dir/fill.out")))
     done
@@ -163,13 +188,13 @@ bench_cookies() {
     bench_logs_empty
 }
 
-# GET PATH: the body on stdout; fails unless 200 (Perl's core HTTP::Tiny:
-# no curl needed)
+# GET PATH [URL]: the body on stdout; fails unless 200 (Perl's core
+# HTTP::Tiny: no curl needed); of the module's nginx unless URL is given
 bench_get() {
     perl -MHTTP::Tiny -e '
         my $r = HTTP::Tiny->new(timeout => 5)->get($ARGV[0]);
         $r->{status} == 200 or exit 1;
-        print $r->{content}' "$url$1"
+        print $r->{content}' "${2:-$url}$1"
 }
 
 # the status counters of the firmographic cache, as "HIT=N MISS=N ..."

@@ -3,14 +3,15 @@
 # callgrind, with the servers and load of run.sh, instruction counts per
 # request for a (plain), b (cache hit), r (a cache hit of a visitor with
 # its cookies), c (Redis miss) and o (nginx alone with a hit's headers and
-# log record).
+# log record), and for the Lua comparator (bench/lua) lb (hit) and lc
+# (miss).
 #
-# usage: sh bench/http/profile.sh [MODULE.so] [BINDIR] [OUT]
+# usage: sh bench/http/profile.sh [MODULE.so] [BINDIR] [OUT] [LUALIB]
 #   SECS=10   wrk's duration per configuration (under callgrind nginx
 #             answers a few hundred requests a second)
 #
-# Keeps the five profiles in OUT (default build/bench/http) as
-# callgrind.{a,b,r,c,o}, prints instructions per request (Ir / requests)
+# Keeps the seven profiles in OUT (default build/bench/http) as
+# callgrind.{a,b,r,c,o,lb,lc}, prints instructions per request (Ir / requests)
 # for each and the functions of b, r and c with the most inclusive
 # instructions.
 set -eu
@@ -21,11 +22,17 @@ out=$(mkdir -p "${3:-build/bench/http}" && cd "${3:-build/bench/http}" && pwd)
 NGINX_GLOBAL="master_process off;"
 NGINX_WRAP="valgrind --tool=callgrind --instr-atstart=no --dump-instr=no
             --callgrind-out-file=$out/callgrind.out"
-rm -f "$out"/callgrind.* "$out/requests"
+# LuaJIT patches the machine code of its traces in place
+NGINX_WRAP_LUA="valgrind --tool=callgrind --instr-atstart=no --dump-instr=no
+            --smc-check=all-non-file
+            --callgrind-out-file=$out/callgrind-lua.out"
+rm -f "$out"/callgrind.* "$out"/callgrind-lua.* "$out/requests"
 
 . "$(dirname "$0")/env.sh"
+. "$(dirname "$0")/../lua/env.sh"
 
 bench_up "${1:-build/ngx_http_icp_module.so}" "${2:-build/bin}"
+lua_up "${4:-build/bench/lua}"
 
 # a few requests before counting: the first ones open files, connect to Redis
 bench_fill
@@ -33,22 +40,31 @@ bench_fill
 COOKIES=1000 bench_cookies
 wrk -t1 -c32 -d2s -s "$bench_http/visitors.lua" "$url/lp/default.html" \
     -- repeat > /dev/null
+bench_fill "$lurl"
+# LuaJIT compiles its traces during the first requests
+wrk -t1 -c32 -d"${secs}s" -s "$bench_http/visitors.lua" "$lurl/" \
+    -- repeat > /dev/null
 
-for cf in a b r c o; do
+for cf in a b r c o lb lc; do
+    base=$url
+    pid=$npid
     case $cf in
     a) path=/lp/default.html; set -- repeat ;;
     o) path=/output; set -- repeat ;;
     b) path=/; set -- repeat ;;
     r) path=/; set -- return "$dir/cookies.txt" ;;
     c) path=/; set -- new 0 ;;
+    lb) path=/; set -- repeat; base=$lurl; pid=$lnpid ;;
+    lc) path=/; set -- new 0; base=$lurl; pid=$lnpid ;;
     esac
-    callgrind_control -i on "$npid" > /dev/null 2>&1
+    callgrind_control -i on "$pid" > /dev/null 2>&1
     wrk -t1 -c32 -d"${secs}s" --timeout 10s -s "$bench_http/visitors.lua" \
-        "$url$path" -- "$@" > "$dir/wrk.out"
-    callgrind_control -d "$cf" "$npid" > /dev/null 2>&1
-    callgrind_control -i off "$npid" > /dev/null 2>&1
+        "$base$path" -- "$@" > "$dir/wrk.out"
+    callgrind_control -d "$cf" "$pid" > /dev/null 2>&1
+    callgrind_control -i off "$pid" > /dev/null 2>&1
     n=$(awk '/^result/ { print $7 }' "$dir/wrk.out")
-    f=$(ls -t "$out"/callgrind.out.* | head -1)
+    f=$(ls -t "$out"/callgrind.out.* "$out"/callgrind-lua.out.* 2> /dev/null \
+        | head -1)
     mv "$f" "$out/callgrind.$cf"
     ir=$(sed -n 's/^totals: *//p' "$out/callgrind.$cf")
     echo "$cf: $n requests, $((ir / n)) instructions per request"

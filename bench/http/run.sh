@@ -16,16 +16,25 @@
 #             alone (a second pass, two Set-Cookie headers, a JSON log
 #             record of the same size): what b's output costs without
 #             the module's decisions; a reference, no target
+#   lb, lc    the Lua comparator (bench/lua) on b's and c's requests:
+#             the same job as an OpenResty user writes it, in a second
+#             nginx on the same CPU, after a check that it decides as
+#             the module does
 #
-# usage: sh bench/http/run.sh [MODULE.so] [BINDIR]       (make bench-http)
+# usage: sh bench/http/run.sh [MODULE.so] [BINDIR] [LUALIB]
+#                                                        (make bench-http)
 #   SECS=10 ROUNDS=3 CONNS=32 THREADS=1   wrk's duration per run, rounds
-#                                         of a o b r c, connections,
-#                                         threads
+#                                         of a o b r c lb lc,
+#                                         connections, threads
 #   PAGE_KB=4                             the landing page's size
 #   SENDFILE=off                          nginx's sendfile (Debian's
 #                                         nginx.conf has it on)
 #   PIN=1                                 nginx's worker on the last CPU,
 #                                         wrk and redis on the others
+#   WORKERS=1                             nginx's worker_processes (both
+#                                         nginx); above 1 nothing is
+#                                         pinned
+#   CHECK_N=1000                          visitors of the Lua check
 #   PACE_MS=1 PACED_CONNS=8               the paced runs of a and b: each
 #                                         connection, in a thread of its
 #                                         own, waits PACE_MS after a
@@ -48,36 +57,53 @@ threads=${THREADS:-1}
 
 . "$(dirname "$0")/env.sh"
 
+. "$(dirname "$0")/../lua/env.sh"
+
 bench_up "${1:-build/ngx_http_icp_module.so}" "${2:-build/bin}"
-echo "nginx worker $wpid on $url; a page of ${PAGE_KB:-4} KB," \
-     "sendfile $SENDFILE;" \
-     "wrk -t$threads -c$conns -d${secs}s, $rounds rounds of a o b r c"
+lua_up "${3:-build/bench/lua}"
+echo "nginx workers $wpid on $url, Lua's $lwpid on $lurl;" \
+     "a page of ${PAGE_KB:-4} KB, sendfile $SENDFILE;" \
+     "wrk -t$threads -c$conns -d${secs}s, $rounds rounds of a o b r c lb lc"
+if [ -z "$client" ]; then
+    echo "nothing pinned: the workers, wrk and redis-server share" \
+         "$(nproc) CPUs"
+fi
+
+# the comparator decides as the module does, or its figures mean nothing
+perl "$bench_lua/check.pl" "$url" "$lurl" "$dir/icp.log" "$dir/lua.log" \
+    "${CHECK_N:-1000}"
+bench_logs_empty
 
 tck=$(getconf CLK_TCK)
 
-# CPU time a process has used, in clock ticks
+# CPU time processes have used, in clock ticks
 cpu_ticks() {
-    sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+    for p in "$@"; do
+        sed 's/.*) //' "/proc/$p/stat"
+    done | awk '{ t += $12 + $13 } END { print t }'
 }
 
 # wrk PATH MODE [START]: prints "REQ/S P50_US P99_US WORKER_US REDIS_US",
-# the last two CPU microseconds per request
+# the last two CPU microseconds per request; to $base (the module's nginx
+# or Lua's), whose workers are $wp
 run_wrk() {
     path=$1
     shift
-    w0=$(cpu_ticks "$wpid")
+    # shellcheck disable=SC2086
+    w0=$(cpu_ticks $wp)
     r0=$(cpu_ticks "$rpid")
     $client env ${pace:+ICP_PACE_MS=$pace} \
         wrk -t"$threads" -c"$conns" -d"${secs}s" --timeout 5s \
-        -s "$bench_http/visitors.lua" "$url$path" -- "$@" > "$dir/wrk.out"
-    w1=$(cpu_ticks "$wpid")
+        -s "$bench_http/visitors.lua" "$base$path" -- "$@" > "$dir/wrk.out"
+    # shellcheck disable=SC2086
+    w1=$(cpu_ticks $wp)
     r1=$(cpu_ticks "$rpid")
     bench_logs_empty
     # shellcheck disable=SC2046
     set -- $(sed -n 's/^result //p' "$dir/wrk.out")
     if [ $# -ne 6 ] || [ "$4" -ne 0 ] || [ "$5" -ne 0 ]; then
         echo "wrk: no result, non-2xx responses or socket errors" >&2
-        cat "$dir/wrk.out" "$dir/error.log" >&2
+        cat "$dir/wrk.out" "$dir/error.log" "$dir/lua/error.log" >&2
         exit 1
     fi
     echo "$1 $2 $3 $6" | awk -v t="$tck" -v w=$((w1 - w0)) -v r=$((r1 - r0)) \
@@ -85,9 +111,9 @@ run_wrk() {
                   w * 1e6 / t / $4, r * 1e6 / t / $4 }'
 }
 
-# the share of HIT and MISS in the cache counters since $1
+# the share of HIT and MISS in the cache counters between $1 and $2
 cache_share() {
-    echo "$1 $(bench_cache)" | awk '{
+    echo "$1 $2" | awk '{
         for (i = 1; i <= NF; i++) {
             split($i, kv, "=")
             if (i <= NF / 2) { was[kv[1]] = kv[2] } else {
@@ -108,21 +134,35 @@ $client wrk -t1 -c"$conns" -d1s -s "$bench_http/visitors.lua" \
 # run_cf CF ROUND: one run of configuration CF, appended to $dir/CF$tag
 # and printed
 run_cf() {
+    base=$url
+    wp=$wpid
     case $1 in
     a)  res=$(run_wrk /lp/default.html repeat) ;;
     o)  res=$(run_wrk /output repeat) ;;
     b)  bench_fill
         was=$(bench_cache)
         res=$(run_wrk / repeat "$2")
-        share=$(cache_share "$was") ;;
+        share=$(cache_share "$was" "$(bench_cache)") ;;
     r)  bench_fill
         was=$(bench_cache)
         res=$(run_wrk / return "$dir/cookies.txt" "$2")
-        share=$(cache_share "$was") ;;
+        share=$(cache_share "$was" "$(bench_cache)") ;;
     c)  was=$(bench_cache)
         res=$(run_wrk / new "$start")
+        share=$(cache_share "$was" "$(bench_cache)") ;;
+    lb) base=$lurl
+        wp=$lwpid
+        bench_fill "$lurl"
+        was=$(lua_cache)
+        res=$(run_wrk / repeat "$2")
+        share=$(cache_share "$was" "$(lua_cache)") ;;
+    # the addresses of this round's c, new to Lua's cache
+    lc) base=$lurl
+        wp=$lwpid
+        was=$(lua_cache)
+        res=$(run_wrk / new "$start")
         start=$((start + 1048576))
-        share=$(cache_share "$was") ;;
+        share=$(cache_share "$was" "$(lua_cache)") ;;
     esac
     echo "$res" >> "$dir/$1$tag"
     echo "$res" | awk -v r="$2" -v c="$1$label" -v s="${share:-}" '{
@@ -138,7 +178,7 @@ tag=
 label=
 start=0
 for round in $(seq 1 "$rounds"); do
-    for cf in a o b r c; do
+    for cf in a o b r c lb lc; do
         run_cf "$cf" "$round"
     done
 done
@@ -165,7 +205,7 @@ median() {
         print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-for cf in a b c o r ap bp; do
+for cf in a b c o r lb lc ap bp; do
     echo "$cf $(median "$cf" 1) $(median "$cf" 2) $(median "$cf" 3)" \
          "$(median "$cf" 4) $(median "$cf" 5)"
 done > "$dir/medians"
@@ -177,9 +217,10 @@ awk -v n="$rounds" -v pace="$pace" -v pconns="$conns" '
         name["a"] = "plain"; name["b"] = "hit"; name["c"] = "miss"
         name["o"] = "output"; name["r"] = "hit, return"
         name["ap"] = "plain, paced"; name["bp"] = "hit, paced"
+        name["lb"] = "Lua, hit"; name["lc"] = "Lua, miss"
         printf "medians of %d runs:\n", n
-        split("a b r c o ap bp", order, " ")
-        for (i = 1; i <= 7; i++) {
+        split("a b r c o lb lc ap bp", order, " ")
+        for (i = 1; i <= 9; i++) {
             k = order[i]
             printf "  %-2s %-12s %6d req/s, p50 %.2f ms, p99 %.2f ms,", k,
                 name[k], rps[k], p50[k] / 1000, p99[k] / 1000
@@ -202,8 +243,12 @@ awk -v n="$rounds" -v pace="$pace" -v pconns="$conns" '
         printf "nginx cpu/req b/a %.2f, r/a %.2f, c/a %.2f, o/a %.2f\n",
             wus["b"] / wus["a"], wus["r"] / wus["a"], wus["c"] / wus["a"],
             wus["o"] / wus["a"]
+        printf "module/Lua requests/s: hits b/lb %.2f, misses c/lc %.2f;" \
+            " nginx cpu/req lb/b %.2f, lc/c %.2f\n", rps["b"] / rps["lb"],
+            rps["c"] / rps["lc"], wus["lb"] / wus["b"], wus["lc"] / wus["c"]
     }' "$dir/medians"
 
-if grep -E '\[(alert|crit|emerg)\]' "$dir/error.log" >&2; then
+if grep -E '\[(alert|crit|emerg|error)\]' "$dir/lua/error.log" >&2 \
+   || grep -E '\[(alert|crit|emerg)\]' "$dir/error.log" >&2; then
     exit 1
 fi
