@@ -24,8 +24,8 @@ DEB_PACKAGES := nginx nginx-dev libhiredis-dev libpcre2-dev libssl-dev \
                 clang libclang-rt-14-dev valgrind perl \
                 debhelper dpkg-dev build-essential curl
 
-.PHONY: all module tools deps unit unit-asan integration test demo clean \
-        bench FORCE
+.PHONY: all module tools deps unit unit-asan check integration test demo \
+        clean bench FORCE
 
 all: module tools
 
@@ -96,6 +96,14 @@ unit-asan:
 	$(MAKE) BUILD=build/asan CC=clang CFLAGS='-O1 -g' \
 	    SAN_FLAGS='-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' \
 	    unit
+
+# What a contributor runs on any Linux with the -dev libraries, as any
+# user: nothing here needs apt, dpkg-buildflags, nginx or a Redis server,
+# so it builds neither the module nor the package.
+check:
+	$(MAKE) unit
+	$(MAKE) check-rules-cases
+	prove t/99-readme.t
 
 integration: module tools
 	prove -r t/

@@ -1,7 +1,7 @@
 /*
  * icp-load key columns: the text of the ip, net and domain keys of the
- * Redis key schema in DESIGN.md, so that the loader writes exactly the
- * keys the module looks up.
+ * Redis key schema (docs/redis.md), so that the loader writes exactly
+ * the keys the module looks up.
  */
 
 #ifndef ICP_LOAD_KEY_H

@@ -1,6 +1,6 @@
 /*
  * icp-load: loads a CRM or enrichment export (CSV with a header row) into
- * the Redis key schema of DESIGN.md.  Options, the row loop and the
+ * the Redis key schema of docs/redis.md.  Options, the row loop and the
  * summary; the work is in csv.c, schema.c, row.c and writer.c.
  *
  * Exit status: 0 when every row loaded or was reported and skipped, 1 on

@@ -1,6 +1,6 @@
 /*
  * icp-load presets: how the column headers of a CRM's companies export
- * map onto the firmographic fields of DESIGN.md.
+ * map onto the firmographic fields of docs/redis.md.
  *
  * Columns a preset does not name still load, under their header turned
  * into a field name ("Year Founded" -> year_founded).  Owners, dates,

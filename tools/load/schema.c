@@ -24,9 +24,9 @@ static const struct {
 
 
 /*
- * CRMs export countries by name; the rules of DESIGN.md compare ISO 3166
- * codes ("country in (US, CA, GB, DE)").  The names of the countries most
- * B2B exports hold are translated; any other value stays as written.
+ * CRMs export countries by name; rules compare ISO 3166 codes
+ * ("country in (US, CA, GB, DE)").  The names of the countries most B2B
+ * exports hold are translated; any other value stays as written.
  */
 static const struct {
     const char  *name;
