@@ -214,6 +214,7 @@ for my $i (0 .. $#story) {
 my @mid_market = map { "192.0.2.$_" } 10 .. 14;
 my %rate = (control => 0.08, benefit => 0.14);
 my $n = 400;
+my $beacon_shown = 0;
 srand(20261123);
 
 for my $i (1 .. $n) {
@@ -224,9 +225,24 @@ for my $i (1 .. $n) {
                   . '&utm_campaign=abm-q4');
     my ($rec) = grep { $_->{type} eq 'exposure' } new_records();
     next unless $rec && $rec->{exp};
-    if (rand() < ($rate{$rec->{var}} // 0.05)) {
+    next unless rand() < ($rate{$rec->{var}} // 0.05);
+
+    # half book on the thank-you page, half through the beacon, with the
+    # deal's pipeline value
+    if ($i % 2) {
         visit(ip => $ip, jar => \%jar, path => '/thank-you');
         new_records();
+        next;
+    }
+
+    my $res = visit(ip => $ip, jar => \%jar,
+                    path => '/icp/convert?goal=demo_booked&value='
+                            . (5000 + 250 * ($i % 40)));
+    my ($conv) = new_records();
+    if (!$beacon_shown++ && $conv) {
+        print "\n== the conversion beacon: GET /icp/convert?goal=demo_booked"
+            . "&value=... answered $res->{status}, recorded goal "
+            . "$conv->{goal}, value $conv->{value}\n";
     }
 }
 
