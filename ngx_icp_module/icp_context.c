@@ -327,6 +327,33 @@ icp_context_put(char *out, size_t pos, size_t size, const char *value,
 
 /* Appends "&" key "=" to out at pos, as icp_context_put does. */
 
+/* n in decimal at out + pos; past size: size + 1, as icp_context_put */
+
+static size_t
+icp_context_number(char *out, size_t pos, size_t size, unsigned long n)
+{
+    char    digits[24];
+    size_t  len;
+
+    len = 0;
+
+    do {
+        digits[len++] = (char) ('0' + n % 10);
+        n /= 10;
+    } while (n);
+
+    if (pos + len > size) {
+        return size + 1;
+    }
+
+    while (len) {
+        out[pos++] = digits[--len];
+    }
+
+    return pos;
+}
+
+
 static size_t
 icp_context_key(char *out, size_t pos, size_t size, char key)
 {
@@ -381,6 +408,11 @@ icp_context_encode(const icp_context_t *ctx, const char *vid,
 
     for (v = ctx->visits; n; v /= 10) {
         out[--n + 2] = (char) ('0' + v % 10);
+    }
+
+    if (ctx->visit_start) {
+        pos = icp_context_key(out, pos, size, 'v');
+        pos = icp_context_number(out, pos, size, ctx->visit_start);
     }
 
     for (i = 0; i < ICP_UTM_N; i++) {
@@ -486,6 +518,19 @@ icp_context_pair(void *data, const char *name, size_t nlen,
     icp_assignment_t  *a;
 
     if (nlen != 1) {
+        return 0;
+    }
+
+    if (name[0] == 'v') {
+        ctx->visit_start = 0;
+
+        for (i = 0; i < vlen && i < 12; i++) {
+            if (value[i] < '0' || value[i] > '9') {
+                break;
+            }
+            ctx->visit_start = ctx->visit_start * 10 + (value[i] - '0');
+        }
+
         return 0;
     }
 

@@ -7,7 +7,8 @@
  * Format, all cookie-safe characters:
  *   PAYLOAD "." MAC
  *   PAYLOAD = "n=" VISITS ( "&" KEY "=" VALUE )*
- *     KEY: s m c t o i (utm source, medium, campaign, term, content, id),
+ *     KEY: v (when the visit began, Unix seconds),
+ *          s m c t o i (utm source, medium, campaign, term, content, id),
  *          k (click id name), a (an assignment "EXPERIMENT:VARIANT")
  *     values percent-encoded outside [A-Za-z0-9_.~-]
  *   MAC = base64url(first 16 bytes of
@@ -37,6 +38,7 @@ typedef struct {
 typedef struct {
     icp_utm_t         utm;
     unsigned          visits;
+    unsigned long     visit_start;     /* Unix seconds; 0: unknown */
     icp_assignment_t  assign[ICP_CONTEXT_ASSIGN_MAX];
     unsigned          nassign;
 } icp_context_t;

@@ -97,6 +97,7 @@ ngx_http_icp_draw(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
                        v->name.len);
 
     ctx->new_assignment = 1;
+    ctx->context_changed = 1;
 
     return variant;
 }

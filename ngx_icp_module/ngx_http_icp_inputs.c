@@ -36,6 +36,7 @@ static ngx_int_t ngx_http_icp_visitor(ngx_http_request_t *r,
     ngx_http_icp_ctx_t *ctx, ngx_http_icp_loc_conf_t *lcf);
 static ngx_int_t ngx_http_icp_address(ngx_http_request_t *r,
     ngx_http_icp_ctx_t *ctx);
+static ngx_uint_t ngx_http_icp_same_utm(icp_utm_t *a, icp_utm_t *b);
 
 
 ngx_int_t
@@ -74,6 +75,8 @@ ngx_http_icp_read_inputs(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
     ngx_http_icp_loc_conf_t *lcf)
 {
     icp_utm_t                  utm;
+    ngx_uint_t                 campaign;
+    unsigned long              now;
     ngx_table_elt_t           *h;
     ngx_http_icp_main_conf_t  *mcf;
 
@@ -105,15 +108,33 @@ ngx_http_icp_read_inputs(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
 
     /* new UTM parameters replace the saved set; none keep it */
 
-    if (icp_query_utm((char *) r->args.data, r->args.len, &utm)
-        || utm.click_id)
+    campaign = 0;
+
+    if ((icp_query_utm((char *) r->args.data, r->args.len, &utm)
+         || utm.click_id)
+        && !ngx_http_icp_same_utm(&utm, &ctx->context.utm))
     {
         ctx->context.utm = utm;
+        campaign = 1;
     }
 
-    /* a conversion page is not a landing-page view */
-    if (lcf->enable) {
+    /*
+     * A visit, as analytics tools count them: a landing-page view 30
+     * minutes or more after the visit began, or with another campaign,
+     * begins a new one.  Only then (or with a new assignment) does the
+     * context change and its cookie get signed and sent again.  A
+     * conversion page is not a landing-page view.
+     */
+
+    now = (unsigned long) ngx_time();
+
+    if (lcf->enable
+        && (campaign || now < ctx->context.visit_start
+            || now - ctx->context.visit_start >= NGX_HTTP_ICP_VISIT_TIME))
+    {
         ctx->context.visits++;
+        ctx->context.visit_start = now;
+        ctx->context_changed = 1;
     }
 
     return ngx_http_icp_address(r, ctx);
@@ -297,4 +318,28 @@ ngx_http_icp_address(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx)
                                   ctx->addr.data, NGX_SOCKADDR_STRLEN, 0);
 
     return NGX_OK;
+}
+
+
+/* The same campaign: the same UTM fields with the same values, same click. */
+
+static ngx_uint_t
+ngx_http_icp_same_utm(icp_utm_t *a, icp_utm_t *b)
+{
+    ngx_uint_t  i;
+
+    if (a->present != b->present || a->click_id != b->click_id) {
+        return 0;
+    }
+
+    for (i = 0; i < ICP_UTM_N; i++) {
+        if ((a->present & (1u << i))
+            && (a->len[i] != b->len[i]
+                || ngx_memcmp(a->value[i], b->value[i], a->len[i]) != 0))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
 }

@@ -20,6 +20,7 @@
 
 
 #define NGX_HTTP_ICP_COOKIE_MAX_AGE   (365 * 24 * 60 * 60)
+#define NGX_HTTP_ICP_VISIT_TIME       (30 * 60)   /* a visit, README */
 
 #define NGX_HTTP_ICP_ROUTE_INTERNAL   0
 #define NGX_HTTP_ICP_ROUTE_REDIRECT   1
@@ -174,6 +175,7 @@ typedef struct {
     unsigned                    preview:1;
     unsigned                    new_visitor:1;
     unsigned                    new_assignment:1;
+    unsigned                    context_changed:1;
     unsigned                    context_forged:1;
     unsigned                    set_cookies:1;
     unsigned                    headers_done:1;

@@ -152,7 +152,7 @@ ngx_http_icp_set_cookies(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
 
     mcf = ngx_http_get_module_main_conf(r, ngx_http_icp_module);
 
-    if (mcf->secret.len == 0) {
+    if (mcf->secret.len == 0 || !ctx->context_changed) {
         return NGX_OK;
     }
 

@@ -234,6 +234,20 @@ like($prom, qr/^icp_experiment_srm_p\{experiment="hero",phase="$phase"\} 0\.000/
 my @warn = $t->error_log =~ /\[warn\][^\n]*sample ratio mismatch/g;
 is(scalar @warn, 1, 'one [warn] for the mismatch, not one per check');
 
+# --- a visit: the context cookie changes once per visit ---------------------------
+
+# a returning visitor (the first request's cookies), same visit, no UTM
+$r = $t->get('/', Cookie => $cookie);
+is(scalar(grep { /_ctx=/ } set_cookies($r)), 0,
+   'a page view in the same visit: the context cookie is not sent again');
+$r = $t->get('/?utm_source=linkedin', Cookie => $cookie);
+is(scalar(grep { /_ctx=/ } set_cookies($r)), 0,
+   'the same campaign again: not sent again');
+$r = $t->get('/?utm_source=google', Cookie => $cookie);
+is(scalar(grep { /_ctx=/ } set_cookies($r)), 1,
+   'another campaign: a new visit, the cookie is sent');
+records(3);
+
 # --- the context cookie over its limit ----------------------------------------------
 
 my $q = join '&', map { "utm_$_=" . ('%C3%A9' x 31) . 'x' }
