@@ -3,6 +3,8 @@
  * the signed context cookie and the UTM set of this request.
  */
 
+#include <openssl/crypto.h>
+
 #include "ngx_http_icp_module.h"
 #include "ngx_http_icp_status.h"
 
@@ -95,9 +97,11 @@ ngx_http_icp_read_inputs(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
     if (lcf->preview_key.len) {
         h = ngx_http_icp_header(r, &ngx_http_icp_preview_header);
 
+        /* in constant time, as the cookie MAC: the key is a secret */
+
         ctx->preview = h && h->value.len == lcf->preview_key.len
-                       && ngx_strncmp(h->value.data, lcf->preview_key.data,
-                                      h->value.len) == 0;
+                       && CRYPTO_memcmp(h->value.data, lcf->preview_key.data,
+                                        h->value.len) == 0;
     }
 
     if (ctx->consent && !ctx->bot) {
