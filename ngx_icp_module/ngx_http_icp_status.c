@@ -67,6 +67,9 @@ static ngx_http_icp_label_t *ngx_http_icp_status_get(ngx_uint_t kind,
     ngx_uint_t insert);
 static void ngx_http_icp_status_assigned(ngx_http_request_t *r,
     ngx_http_icp_decision_t *d);
+static ngx_http_icp_label_t *ngx_http_icp_status_assigned_get(
+    ngx_str_t *experiment, ngx_str_t *phase, ngx_str_t *variant,
+    ngx_uint_t insert);
 static double ngx_http_icp_status_srm(ngx_http_icp_route_t *route,
     ngx_str_t *phase, ngx_atomic_uint_t *total);
 static u_char *ngx_http_icp_status_experiments(u_char *p, u_char *end,
@@ -232,20 +235,13 @@ static void
 ngx_http_icp_status_assigned(ngx_http_request_t *r,
     ngx_http_icp_decision_t *d)
 {
-    u_char                 key[NGX_HTTP_ICP_LABEL_LEN];
-    size_t                 len;
     double                 pv;
     time_t                 now;
     ngx_atomic_uint_t      n, total, last;
     ngx_http_icp_label_t  *l;
 
-    len = ngx_min(d->phase.len + d->variant.len, NGX_HTTP_ICP_LABEL_LEN);
-    ngx_memcpy(key, d->phase.data, d->phase.len);
-    ngx_memcpy(key + d->phase.len, d->variant.data, len - d->phase.len);
-
-    l = ngx_http_icp_status_get(NGX_HTTP_ICP_LABEL_ASSIGNED,
-                                (char *) d->experiment.data,
-                                d->experiment.len, (char *) key, len, 1);
+    l = ngx_http_icp_status_assigned_get(&d->experiment, &d->phase,
+                                         &d->variant, 1);
     if (l == NULL) {
         return;
     }
@@ -282,14 +278,32 @@ ngx_http_icp_status_assigned(ngx_http_request_t *r,
 }
 
 
+/* A variant's assignments in a phase: label (experiment, PHASE VARIANT) */
+
+static ngx_http_icp_label_t *
+ngx_http_icp_status_assigned_get(ngx_str_t *experiment, ngx_str_t *phase,
+    ngx_str_t *variant, ngx_uint_t insert)
+{
+    u_char  key[NGX_HTTP_ICP_LABEL_LEN];
+    size_t  len;
+
+    len = ngx_min(phase->len + variant->len, NGX_HTTP_ICP_LABEL_LEN);
+    ngx_memcpy(key, phase->data, phase->len);
+    ngx_memcpy(key + phase->len, variant->data, len - phase->len);
+
+    return ngx_http_icp_status_get(NGX_HTTP_ICP_LABEL_ASSIGNED,
+                                   (char *) experiment->data, experiment->len,
+                                   (char *) key, len, insert);
+}
+
+
 /* The p-value of this phase's split against its weights; NaN: no test. */
 
 static double
 ngx_http_icp_status_srm(ngx_http_icp_route_t *route, ngx_str_t *phase,
     ngx_atomic_uint_t *total)
 {
-    u_char                 key[NGX_HTTP_ICP_LABEL_LEN];
-    size_t                 i, len;
+    size_t                 i;
     double                 chi2, weight[NGX_HTTP_ICP_SRM_ARMS];
     uint64_t               observed[NGX_HTTP_ICP_SRM_ARMS];
     unsigned               df;
@@ -302,16 +316,8 @@ ngx_http_icp_status_srm(ngx_http_icp_route_t *route, ngx_str_t *phase,
     }
 
     for (i = 0; i < route->nvariants; i++) {
-        len = ngx_min(phase->len + route->variants[i].name.len,
-                      NGX_HTTP_ICP_LABEL_LEN);
-        ngx_memcpy(key, phase->data, phase->len);
-        ngx_memcpy(key + phase->len, route->variants[i].name.data,
-                   len - phase->len);
-
-        l = ngx_http_icp_status_get(NGX_HTTP_ICP_LABEL_ASSIGNED,
-                                    (char *) route->experiment.data,
-                                    route->experiment.len, (char *) key, len,
-                                    0);
+        l = ngx_http_icp_status_assigned_get(&route->experiment, phase,
+                                             &route->variants[i].name, 0);
 
         observed[i] = l ? l->count : 0;
         weight[i] = route->variants[i].weight;
@@ -845,8 +851,6 @@ static u_char *
 ngx_http_icp_status_experiments(u_char *p, u_char *end,
     ngx_http_icp_main_conf_t *mcf, ngx_uint_t prometheus)
 {
-    u_char                  key[NGX_HTTP_ICP_LABEL_LEN];
-    size_t                  len;
     double                  pv;
     ngx_uint_t              i, j, k, v, first, seen;
     ngx_atomic_uint_t       total, n;
@@ -914,18 +918,10 @@ ngx_http_icp_status_experiments(u_char *p, u_char *end,
             }
 
             for (v = 0; v < route->nvariants; v++) {
-                len = ngx_min(route->phase.len
-                              + route->variants[v].name.len,
-                              NGX_HTTP_ICP_LABEL_LEN);
-                ngx_memcpy(key, route->phase.data, route->phase.len);
-                ngx_memcpy(key + route->phase.len,
-                           route->variants[v].name.data,
-                           len - route->phase.len);
-
-                l = ngx_http_icp_status_get(NGX_HTTP_ICP_LABEL_ASSIGNED,
-                                            (char *) route->experiment.data,
-                                            route->experiment.len,
-                                            (char *) key, len, 0);
+                l = ngx_http_icp_status_assigned_get(&route->experiment,
+                                                     &route->phase,
+                                                     &route->variants[v].name,
+                                                     0);
                 n = l ? l->count : 0;
 
                 if (prometheus) {
