@@ -69,29 +69,7 @@ EOF
 
 $t->start($server, workers => 2);
 
-my $log_pos = 0;
-
-# The records written since the last call.  nginx logs a request after
-# answering it, so this waits a moment for the lines it expects.
-sub records {
-    my ($want) = @_;
-    $want //= 1;
-    my @recs;
-    for (1 .. 100) {
-        open my $fh, '<', $t->tmp . '/logs/icp.log' or last;
-        seek $fh, $log_pos, 0;
-        while (my $line = <$fh>) {
-            last unless $line =~ /\n\z/;
-            my $rec = eval { decode_json($line) };
-            ok(0, "log line is JSON: $line") unless $rec;
-            push @recs, $rec if $rec;
-            $log_pos = tell $fh;
-        }
-        last if @recs >= $want;
-        select(undef, undef, undef, 0.01);
-    }
-    return @recs;
-}
+sub records { $t->new_records(@_) }
 
 sub browse {
     my ($jar, $path, %h) = @_;
@@ -254,7 +232,7 @@ like($text, qr/\b$exposed{b}\b.*\b$converted{b}\b/, 'text report shows b');
 # --- reopen during traffic loses and tears nothing -------------------------
 
 records();
-my $before = $log_pos;
+my $before = $t->{log_pos};
 my $n = 600;
 my $pid = fork // die;
 if ($pid == 0) {

@@ -81,26 +81,7 @@ CONF
 
 $t->start($server, workers => 2);
 
-my $log_pos = 0;
-
-# the records written since the last call, waiting for the $want expected
-sub records {
-    my ($want) = @_;
-    $want //= 1;
-    my @recs;
-    for (1 .. 200) {
-        open my $fh, '<', $t->tmp . '/logs/icp.log' or last;
-        seek $fh, $log_pos, 0;
-        while (my $line = <$fh>) {
-            last unless $line =~ /\n\z/;
-            push @recs, decode_json($line);
-            $log_pos = tell $fh;
-        }
-        last if @recs >= $want;
-        select(undef, undef, undef, 0.01);
-    }
-    return @recs;
-}
+sub records { $t->new_records(@_) }
 
 sub status { decode_json($t->get('/status')->{content}) }
 

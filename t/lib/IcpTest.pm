@@ -19,6 +19,7 @@ package IcpTest;
 
 use strict;
 use warnings;
+use JSON::PP ();
 
 use Cwd qw(abs_path);
 use File::Basename qw(dirname);
@@ -84,6 +85,30 @@ sub write_file {
     print $fh $content;
     close $fh;
     return $path;
+}
+
+# The JSON records that logs/icp.log gained since the last call, waiting
+# up to about a second for $want of them: nginx logs a request after
+# answering it.  A line that is not JSON fails the calling test.
+sub new_records {
+    my ($self, $want) = @_;
+    $want //= 1;
+    $self->{log_pos} //= 0;
+    my @recs;
+    for (1 .. 100) {
+        open my $fh, '<', "$self->{tmp}/logs/icp.log" or last;
+        seek $fh, $self->{log_pos}, 0;
+        while (my $line = <$fh>) {
+            last unless $line =~ /\n\z/;
+            my $rec = eval { JSON::PP::decode_json($line) };
+            ok(0, "log line is JSON: $line") unless $rec;
+            push @recs, $rec if $rec;
+            $self->{log_pos} = tell $fh;
+        }
+        last if @recs >= $want;
+        select(undef, undef, undef, 0.01);
+    }
+    return @recs;
 }
 
 sub read_file {
