@@ -389,7 +389,8 @@ ngx_http_icp_query_reply(redisAsyncContext *ac, void *r, void *data)
         q->failed = 1;
 
     } else if (reply->type == REDIS_REPLY_ERROR
-               && ngx_strncmp(reply->str, "WRONGTYPE", 9) != 0)
+               && ngx_strncmp(reply->str, "WRONGTYPE", 9) != 0
+               && !ngx_http_icp_redis_over(reply))
     {
         /* the link goes once this returns: said once, not per command */
         q->failed = 1;
@@ -401,8 +402,17 @@ ngx_http_icp_query_reply(redisAsyncContext *ac, void *r, void *data)
         wanted = (slot->key == NGX_HTTP_ICP_KEY_CONTACT) ? &q->lc->contact_set
                                                          : &q->lc->firmo_set;
 
-        rc = icp_firmo_parse(reply, wanted, pairs, ICP_FIRMO_FIELDS_MAX, &n,
-                             &warning);
+        if (ngx_http_icp_redis_over(reply)) {
+            /* cached as absent: fetched again once negative_ttl is up */
+            rc = ICP_FIRMO_MISSING;
+            n = 0;
+            warning.reason = reply->str + sizeof(NGX_HTTP_ICP_REDIS_OVER);
+            warning.field.len = 0;
+
+        } else {
+            rc = icp_firmo_parse(reply, wanted, pairs, ICP_FIRMO_FIELDS_MAX,
+                                 &n, &warning);
+        }
 
         if (warning.reason) {
             ngx_log_error(NGX_LOG_WARN, q->log, 0,

@@ -12,12 +12,25 @@
 
 #include "ngx_http_icp_redis.h"
 #include "ngx_http_icp_redis_event.h"
+#include "ngx_http_icp_redis_read.h"
 #include "ngx_http_icp_redis_reply.h"
 #include "ngx_http_icp_status.h"
 
 
 #define NGX_HTTP_ICP_REDIS_BACKOFF_MIN  100
 #define NGX_HTTP_ICP_REDIS_BACKOFF_MAX  3000
+
+/*
+ * A reply's budgets: a firmographic record is a few hundred bytes.  The
+ * element budget's ceiling bounds the table an array count makes before
+ * any element arrives.
+ */
+#define NGX_HTTP_ICP_REDIS_REPLY_DEFAULT     (64 * 1024)
+#define NGX_HTTP_ICP_REDIS_REPLY_MIN         1024
+#define NGX_HTTP_ICP_REDIS_REPLY_MAX         (512 * 1024 * 1024)
+#define NGX_HTTP_ICP_REDIS_ELEMENTS_DEFAULT  1024
+#define NGX_HTTP_ICP_REDIS_ELEMENTS_MIN      2
+#define NGX_HTTP_ICP_REDIS_ELEMENTS_MAX      (1024 * 1024)
 
 
 static void ngx_http_icp_redis_connect(ngx_http_icp_redis_t *rs);
@@ -39,7 +52,7 @@ static ngx_http_icp_redis_t  *ngx_http_icp_redis;
 
 /* counted in shared memory: the status endpoint sums all workers */
 #define ngx_http_icp_redis_count(rs, event)                                  \
-    ngx_http_icp_status_redis((rs) - ngx_http_icp_redis, event)
+    ngx_http_icp_status_redis((rs)->server, event)
 static ngx_uint_t             ngx_http_icp_nredis;
 static ngx_uint_t             ngx_http_icp_redis_exiting;
 
@@ -51,9 +64,10 @@ ngx_http_icp_redis_parse(ngx_conf_t *cf, ngx_str_t *value, ngx_uint_t n,
     ngx_http_icp_redis_conf_t *rc)
 {
     u_char      *p;
+    size_t       size;
     ngx_url_t    u;
     ngx_str_t    s;
-    ngx_int_t    ms;
+    ngx_int_t    ms, n_el;
     ngx_uint_t   i;
 
     rc->addr = value[0];
@@ -61,6 +75,8 @@ ngx_http_icp_redis_parse(ngx_conf_t *cf, ngx_str_t *value, ngx_uint_t n,
     ngx_str_set(&rc->prefix, "icp:");
     rc->connect_timeout = 500;
     rc->timeout = 250;
+    rc->max_reply = NGX_HTTP_ICP_REDIS_REPLY_DEFAULT;
+    rc->max_elements = NGX_HTTP_ICP_REDIS_ELEMENTS_DEFAULT;
 
     for (i = 1; i < n; i++) {
 
@@ -95,6 +111,36 @@ ngx_http_icp_redis_parse(ngx_conf_t *cf, ngx_str_t *value, ngx_uint_t n,
             } else {
                 rc->timeout = (ngx_msec_t) ms;
             }
+
+        } else if (ngx_strncmp(value[i].data, "max_reply=", 10) == 0) {
+            s.data = value[i].data + 10;
+            s.len = value[i].len - 10;
+
+            size = (size_t) ngx_parse_size(&s);
+            if (size == (size_t) NGX_ERROR
+                || size < NGX_HTTP_ICP_REDIS_REPLY_MIN
+                || size > NGX_HTTP_ICP_REDIS_REPLY_MAX)
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "\"%V\": max_reply must be a size from "
+                                   "1k to 512m", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            rc->max_reply = size;
+
+        } else if (ngx_strncmp(value[i].data, "max_elements=", 13) == 0) {
+            n_el = ngx_atoi(value[i].data + 13, value[i].len - 13);
+            if (n_el < NGX_HTTP_ICP_REDIS_ELEMENTS_MIN
+                || n_el > NGX_HTTP_ICP_REDIS_ELEMENTS_MAX)
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "\"%V\": max_elements must be a number "
+                                   "from 2 to 1048576", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            rc->max_elements = (size_t) n_el;
 
         } else {
             goto invalid;
@@ -148,8 +194,9 @@ invalid:
 
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                        "invalid parameter \"%V\": expected db=N, "
-                       "password=S, prefix=P, connect_timeout=TIME "
-                       "or timeout=TIME", &value[i]);
+                       "password=S, prefix=P, connect_timeout=TIME, "
+                       "timeout=TIME, max_reply=SIZE or max_elements=N",
+                       &value[i]);
     return NGX_CONF_ERROR;
 }
 
@@ -171,6 +218,7 @@ ngx_http_icp_redis_init(ngx_cycle_t *cycle, ngx_http_icp_redis_conf_t *confs,
 
     for (i = 0; i < n; i++) {
         rs[i].conf = &confs[i];
+        rs[i].server = i;
         rs[i].log = cycle->log;
         rs[i].backoff = NGX_HTTP_ICP_REDIS_BACKOFF_MIN;
         rs[i].timer.handler = ngx_http_icp_redis_timer;
@@ -208,6 +256,8 @@ ngx_http_icp_redis_exit(void)
             rs->ac = NULL;
             redisAsyncFree(ac);
         }
+
+        ngx_http_icp_redis_read_exit(rs);
     }
 
     ngx_http_icp_redis_reply_exit();
@@ -355,6 +405,7 @@ ngx_http_icp_redis_connect(ngx_http_icp_redis_t *rs)
     ac->c.reader->fn = &ngx_http_icp_redis_reply_fn;
     ac->c.reader->privdata = ac;
     rs->refused = NULL;
+    ngx_http_icp_redis_read_reset(rs);
     ac->data = rs;
 
     redisAsyncSetConnectCallback(ac, ngx_http_icp_redis_on_connect);

@@ -15,6 +15,8 @@
 #include <hiredis/hiredis.h>
 #include <hiredis/async.h>
 
+#include "icp_resp.h"
+
 
 /* ngx_http_icp_redis_t.state */
 #define NGX_HTTP_ICP_REDIS_DOWN        0   /* waiting for the next try */
@@ -33,19 +35,37 @@ typedef struct {
     ngx_str_t                   prefix;
     ngx_msec_t                  connect_timeout;
     ngx_msec_t                  timeout;    /* per command */
+    size_t                      max_reply;  /* bytes of one reply */
+    size_t                      max_elements;
 } ngx_http_icp_redis_conf_t;
 
 
 typedef struct {
     ngx_http_icp_redis_conf_t  *conf;
+    ngx_uint_t                  server;     /* its index, for the counters */
     redisAsyncContext          *ac;         /* NULL: not connected */
     ngx_event_t                 timer;      /* connect timeout or retry */
     ngx_msec_t                  backoff;
     ngx_log_t                  *log;
     ngx_uint_t                  state;
     const char                 *refused;    /* a reply refused: why */
+    icp_resp_t                  frame;      /* the reply being read */
+    u_char                     *held;       /* its bytes, read so far */
+    size_t                      nheld;
     unsigned                    failed:1;   /* circuit open */
 } ngx_http_icp_redis_t;
+
+
+/*
+ * The error reply a command gets in place of one over a budget: no Redis
+ * sends it, and a server that did would only make its key absent.
+ */
+#define NGX_HTTP_ICP_REDIS_OVER  "ICPOVER"
+
+#define ngx_http_icp_redis_over(reply)                                       \
+    ((reply)->type == REDIS_REPLY_ERROR                                      \
+     && ngx_strncmp((reply)->str, NGX_HTTP_ICP_REDIS_OVER " ",               \
+                    sizeof(NGX_HTTP_ICP_REDIS_OVER)) == 0)
 
 
 /* the most ngx_http_icp_redis_hgetall() writes for a key of n bytes */

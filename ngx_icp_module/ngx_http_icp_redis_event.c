@@ -9,10 +9,11 @@
  */
 
 #include "ngx_http_icp_redis_event.h"
+#include "ngx_http_icp_redis_read.h"
 
 
-static void ngx_http_icp_redis_read(ngx_event_t *ev);
-static void ngx_http_icp_redis_write(ngx_event_t *ev);
+static void ngx_http_icp_redis_read_event(ngx_event_t *ev);
+static void ngx_http_icp_redis_write_event(ngx_event_t *ev);
 static void ngx_http_icp_redis_add_read(void *data);
 static void ngx_http_icp_redis_del_read(void *data);
 static void ngx_http_icp_redis_add_write(void *data);
@@ -31,8 +32,8 @@ ngx_http_icp_redis_attach(redisAsyncContext *ac, ngx_log_t *log)
     }
 
     c->data = ac;
-    c->read->handler = ngx_http_icp_redis_read;
-    c->write->handler = ngx_http_icp_redis_write;
+    c->read->handler = ngx_http_icp_redis_read_event;
+    c->write->handler = ngx_http_icp_redis_write_event;
     c->read->log = c->log;
     c->write->log = c->log;
 
@@ -48,16 +49,16 @@ ngx_http_icp_redis_attach(redisAsyncContext *ac, ngx_log_t *log)
 
 
 static void
-ngx_http_icp_redis_read(ngx_event_t *ev)
+ngx_http_icp_redis_read_event(ngx_event_t *ev)
 {
     ngx_connection_t  *c = ev->data;
 
-    redisAsyncHandleRead(c->data);
+    ngx_http_icp_redis_read(c->data);
 }
 
 
 static void
-ngx_http_icp_redis_write(ngx_event_t *ev)
+ngx_http_icp_redis_write_event(ngx_event_t *ev)
 {
     ngx_connection_t  *c = ev->data;
 

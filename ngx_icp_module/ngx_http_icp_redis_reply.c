@@ -7,18 +7,16 @@
  * called back and freed before the next one on its link is begun, so a
  * spare block serves nearly every reply.
  *
- * They also refuse what no command of ours is answered with, which fails
- * the reader: the link is dropped and reconnected, as for any protocol
- * error.  An array announced past a million elements: its table is made
- * from the count before any element arrives, and "*2147483647" from a
- * broken or hostile server would be 16 GB.  A reply no command waits
- * for: hiredis 0.14 asserts on it, aborting the worker.
+ * They also refuse a reply no command waits for, which fails the reader:
+ * the link is dropped and reconnected, as for any protocol error (hiredis
+ * 0.14 asserts on it, aborting the worker).  A reply reaches the reader
+ * only within its link's budgets (redis_read.c), so an array's table,
+ * made from its count before any element arrives, is bounded.
  */
 
 #include "ngx_http_icp_redis_reply.h"
 
 
-#define NGX_HTTP_ICP_REDIS_ELEMENTS_MAX  (1024 * 1024)
 #define NGX_HTTP_ICP_REPLY_BLOCK         4096
 
 
@@ -241,16 +239,7 @@ ngx_http_icp_reply_string(const redisReadTask *task, char *str, size_t len)
 static void *
 ngx_http_icp_reply_array(const redisReadTask *task, int elements)
 {
-    redisReply            *r;
-    redisAsyncContext     *ac;
-    ngx_http_icp_redis_t  *rs;
-
-    if (elements < 0 || elements > NGX_HTTP_ICP_REDIS_ELEMENTS_MAX) {
-        ac = task->privdata;
-        rs = ac->data;
-        rs->refused = "an array of over a million elements";
-        return NULL;
-    }
+    redisReply  *r;
 
     r = ngx_http_icp_reply_new(task, REDIS_REPLY_ARRAY,
                                elements * sizeof(redisReply *));

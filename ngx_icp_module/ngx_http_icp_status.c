@@ -612,7 +612,7 @@ ngx_http_icp_status_json(ngx_http_request_t *r, ngx_buf_t *b)
     n = mcf->status->nservers;
 
     for (i = 0; i < n && i < NGX_HTTP_ICP_REDIS_MAX; i++) {
-        if ((size_t) (end - p) < 2 * servers[i].addr.len + 160) {
+        if ((size_t) (end - p) < 2 * servers[i].addr.len + 200) {
             return NGX_ERROR;
         }
 
@@ -620,12 +620,14 @@ ngx_http_icp_status_json(ngx_http_request_t *r, ngx_buf_t *b)
         p = ngx_http_icp_status_label(p, servers[i].addr.data,
                                       servers[i].addr.len);
         p = ngx_sprintf(p, "\",\"up\":%s,\"commands\":%uA,\"errors\":%uA,"
-                        "\"timeouts\":%uA,\"reconnects\":%uA}",
+                        "\"timeouts\":%uA,\"reconnects\":%uA,"
+                        "\"over_budget\":%uA}",
                         c->redis_up[i] ? "true" : "false",
                         c->redis[i][NGX_HTTP_ICP_REDIS_COMMANDS],
                         c->redis[i][NGX_HTTP_ICP_REDIS_ERRORS],
                         c->redis[i][NGX_HTTP_ICP_REDIS_TIMEOUTS],
-                        c->redis[i][NGX_HTTP_ICP_REDIS_RECONNECTS]);
+                        c->redis[i][NGX_HTTP_ICP_REDIS_RECONNECTS],
+                        c->redis[i][NGX_HTTP_ICP_REDIS_OVER_BUDGET]);
     }
 
     ngx_gmtime(mcf->loaded, &tm);
@@ -699,7 +701,9 @@ ngx_http_icp_status_prometheus(ngx_http_request_t *r, ngx_buf_t *b)
         "icp_redis_commands_total", "Redis commands sent.",
         "icp_redis_errors_total", "Redis errors (connect, protocol, reply).",
         "icp_redis_timeouts_total", "Redis commands that timed out.",
-        "icp_redis_reconnects_total", "Redis reconnect attempts."
+        "icp_redis_reconnects_total", "Redis reconnect attempts.",
+        "icp_redis_over_budget_total",
+        "Redis replies skipped as over max_reply or max_elements."
     };
 
     c = ngx_http_icp_counters;
