@@ -21,9 +21,9 @@ ngx_shm_zone_t *ngx_http_icp_cache_zone(ngx_conf_t *cf, ngx_str_t *name,
 /*
  * The hash of a key that _get() and _put() take, computed by the caller:
  * a miss needs it three times (the get, the queries in flight, the put).
+ * Keyed per zone; with no zone (queries in flight only), per worker.
  */
-#define ngx_http_icp_cache_hash(key)                                         \
-    ngx_murmur_hash2((key)->data, (key)->len)
+uint32_t ngx_http_icp_cache_hash(ngx_shm_zone_t *zone, ngx_str_t *key);
 
 /*
  * NGX_OK: *data is a copy in pool, *state says fresh or expired;
@@ -35,5 +35,15 @@ ngx_int_t ngx_http_icp_cache_get(ngx_shm_zone_t *zone, ngx_str_t *key,
 /* Stores data for ttl seconds, kept stale seconds more; evicts as needed. */
 void ngx_http_icp_cache_put(ngx_shm_zone_t *zone, ngx_str_t *key,
     uint32_t hash, ngx_str_t *data, time_t ttl, time_t stale);
+
+/*
+ * A key of Redis whose reply was over budget: not to be fetched for ttl
+ * seconds, by any worker.
+ */
+void ngx_http_icp_cache_mark(ngx_shm_zone_t *zone, ngx_str_t *key,
+    time_t ttl);
+/* whether any mark may live: the test a lookup makes, marks or not */
+ngx_uint_t ngx_http_icp_cache_marks(ngx_shm_zone_t *zone);
+ngx_uint_t ngx_http_icp_cache_marked(ngx_shm_zone_t *zone, ngx_str_t *key);
 
 #endif /* NGX_HTTP_ICP_CACHE_H */

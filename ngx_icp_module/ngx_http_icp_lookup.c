@@ -77,6 +77,8 @@ static ngx_pool_t *ngx_http_icp_query_pool(void);
 static void ngx_http_icp_query_pool_free(ngx_pool_t *pool);
 static ngx_int_t ngx_http_icp_query_record(ngx_http_icp_query_t *q,
     ngx_str_t *out);
+static ngx_uint_t ngx_http_icp_lookup_unmarked(ngx_shm_zone_t *zone,
+    ngx_str_t *keys);
 static void ngx_http_icp_waiter_cleanup(void *data);
 static ngx_int_t ngx_http_icp_fallback(ngx_http_request_t *r,
     ngx_http_icp_ctx_t *ctx, ngx_str_t *stale);
@@ -174,6 +176,14 @@ ngx_http_icp_lookup(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
         return rc == NGX_DECLINED ? NGX_OK : NGX_ERROR;
     }
 
+    if (lc->zone && ngx_http_icp_cache_marks(lc->zone)
+        && ngx_http_icp_lookup_unmarked(lc->zone, keys) == 0)
+    {
+        /* known absent, as a negative entry is */
+        ctx->decision.cache = NGX_HTTP_ICP_CACHE_HIT;
+        return NGX_OK;
+    }
+
     if (ngx_http_icp_lookup_cache_key(r->pool, lc, keys, &ck) != NGX_OK) {
         return NGX_ERROR;
     }
@@ -184,7 +194,7 @@ ngx_http_icp_lookup(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
     ngx_str_null(&stale);
 
     /* the cache's hash keys the queries in flight too */
-    hash = ngx_http_icp_cache_hash(&ck);
+    hash = ngx_http_icp_cache_hash(lc->zone, &ck);
 
     if (lc->zone) {
         rc = ngx_http_icp_cache_get(lc->zone, &ck, hash, r->pool, &rec,
@@ -244,6 +254,27 @@ ngx_http_icp_lookup(ngx_http_request_t *r, ngx_http_icp_ctx_t *ctx,
     cln->handler = ngx_http_icp_waiter_cleanup;
 
     return NGX_AGAIN;
+}
+
+
+/* the keys left once those over a reply budget are dropped */
+
+static ngx_uint_t
+ngx_http_icp_lookup_unmarked(ngx_shm_zone_t *zone, ngx_str_t *keys)
+{
+    ngx_uint_t  k, left;
+
+    left = 0;
+
+    for (k = 0; k < NGX_HTTP_ICP_KEY_N; k++) {
+        if (keys[k].len && ngx_http_icp_cache_marked(zone, &keys[k])) {
+            keys[k].len = 0;
+        }
+
+        left += (keys[k].len != 0);
+    }
+
+    return left;
 }
 
 
@@ -403,7 +434,12 @@ ngx_http_icp_query_reply(redisAsyncContext *ac, void *r, void *data)
                                                          : &q->lc->firmo_set;
 
         if (ngx_http_icp_redis_over(reply)) {
-            /* cached as absent: fetched again once negative_ttl is up */
+            /* absent, and not fetched again until negative_ttl is up */
+            if (q->lc->zone) {
+                ngx_http_icp_cache_mark(q->lc->zone, &q->keys[slot->key],
+                                        q->lc->negative_ttl);
+            }
+
             rc = ICP_FIRMO_MISSING;
             n = 0;
             warning.reason = reply->str + sizeof(NGX_HTTP_ICP_REDIS_OVER);
