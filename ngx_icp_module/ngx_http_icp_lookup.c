@@ -35,6 +35,7 @@ typedef struct ngx_http_icp_query_s  ngx_http_icp_query_t;
 typedef struct {
     ngx_http_icp_query_t        *query;
     ngx_uint_t                   key;
+    ngx_uint_t                   resent;    /* once, after a link reset */
 } ngx_http_icp_slot_t;
 
 
@@ -416,6 +417,15 @@ ngx_http_icp_query_reply(redisAsyncContext *ac, void *r, void *data)
     rec = &q->recs[slot->key];
 
     if (reply == NULL) {
+        if (q->rs->resetting && !slot->resent) {
+            /* not an outage: a reply ahead of it went over budget */
+            slot->resent = 1;
+
+            if (ngx_http_icp_query_send(q, slot->key, &q->keys[slot->key])) {
+                return;
+            }
+        }
+
         /* the link went; ngx_http_icp_redis has logged why */
         q->failed = 1;
 

@@ -332,6 +332,22 @@ ngx_http_icp_redis_send(ngx_http_icp_redis_t *rs, redisCallbackFn *fn,
 
 
 void
+ngx_http_icp_redis_reset(ngx_http_icp_redis_t *rs)
+{
+    redisAsyncContext  *ac;
+
+    ac = rs->ac;
+    rs->ac = NULL;
+
+    ngx_http_icp_redis_connect(rs);
+
+    rs->resetting = 1;
+    redisAsyncFree(ac);
+    rs->resetting = 0;
+}
+
+
+void
 ngx_http_icp_redis_timeout(ngx_http_icp_redis_t *rs)
 {
     ngx_http_icp_redis_count(rs, NGX_HTTP_ICP_REDIS_TIMEOUTS);

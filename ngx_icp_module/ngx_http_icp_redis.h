@@ -53,6 +53,7 @@ typedef struct {
     u_char                     *held;       /* its bytes, read so far */
     size_t                      nheld;
     unsigned                    failed:1;   /* circuit open */
+    unsigned                    resetting:1; /* see _reset() */
 } ngx_http_icp_redis_t;
 
 
@@ -97,6 +98,12 @@ u_char *ngx_http_icp_redis_hgetall(u_char *p, ngx_str_t *prefix,
  */
 ngx_int_t ngx_http_icp_redis_send(ngx_http_icp_redis_t *rs,
     redisCallbackFn *fn, void *data, u_char *cmd, size_t len);
+
+/*
+ * A reply too big to skip: a new link takes the commands from now on, and
+ * those out on the old one fail with resetting set, to be sent again.
+ */
+void ngx_http_icp_redis_reset(ngx_http_icp_redis_t *rs);
 
 /* a command got no answer in time: drop the link, fail what is out */
 void ngx_http_icp_redis_timeout(ngx_http_icp_redis_t *rs);

@@ -6,6 +6,9 @@
  * goes to hiredis's reader as it is, one over budget is skipped as it
  * streams in, and its command gets a short error reply instead, at once:
  * the lookup takes the key as absent and caches it so, the link goes on.
+ * When the rest is too much to skip (its commands behind it would wait
+ * for Redis to stream it all, past their timeout) the link is replaced
+ * instead, and they are sent again on the new one.
  *
  * Only a reply cut across reads is copied, into a buffer of the budget's
  * size made on first need.
@@ -17,6 +20,9 @@
 
 /* as hiredis reads; a reply past it arrives in several reads */
 #define NGX_HTTP_ICP_REDIS_READ  16384
+
+/* the rest of a reply over budget that is read and skipped, at most */
+#define NGX_HTTP_ICP_REDIS_SKIP  (256 * 1024)
 
 
 static ngx_int_t ngx_http_icp_redis_frames(ngx_http_icp_redis_t *rs,
@@ -68,13 +74,27 @@ ngx_http_icp_redis_read(redisAsyncContext *ac)
 
     rs = ac->data;
 
-    if (ngx_http_icp_redis_frames(rs, ac->c.reader, buf, n) != NGX_OK) {
+    switch (ngx_http_icp_redis_frames(rs, ac->c.reader, buf, n)) {
+
+    case NGX_OK:
+        redisProcessCallbacks(ac);
+        return;
+
+    case NGX_DECLINED:
+        /* the refused command's answer first, then the new link */
+        redisProcessCallbacks(ac);
+
+        if (rs->ac == ac) {
+            ngx_http_icp_redis_reset(rs);
+        }
+
+        return;
+
+    default:
         ngx_http_icp_redis_error(rs, rs->refused ? rs->refused
                                                  : "out of memory");
         return;
     }
-
-    redisProcessCallbacks(ac);
 }
 
 
@@ -97,6 +117,8 @@ ngx_http_icp_redis_read_exit(ngx_http_icp_redis_t *rs)
     }
 }
 
+
+/* NGX_DECLINED: a reply over budget is to be left unread, with the link */
 
 static ngx_int_t
 ngx_http_icp_redis_frames(ngx_http_icp_redis_t *rs, redisReader *reader,
@@ -143,6 +165,13 @@ ngx_http_icp_redis_frames(ngx_http_icp_redis_t *rs, redisReader *reader,
 
             if (ngx_http_icp_redis_refuse(rs, reader) != NGX_OK) {
                 return NGX_ERROR;
+            }
+
+            /* an element count, or a string, too long to read through */
+            if (rs->frame.over == ICP_RESP_OVER_ELEMENTS
+                || rs->frame.bulk > NGX_HTTP_ICP_REDIS_SKIP)
+            {
+                return NGX_DECLINED;
             }
 
             break;

@@ -33,11 +33,12 @@ sub rss_kb {
     return $kb // 0;
 }
 
-# 100 MB in one field, and half a million fields
+# 100 MB in one field, and 100,000 fields (half a million keep Redis
+# itself busy past the command timeout: see docs/redis.md)
 $redis->cli('EVAL', "redis.call('HSET', KEYS[1], 'company', "
             . "string.rep('x', 100 * 1048576), 'employees', 5000)",
             1, 'icp:domain:huge.example');
-$redis->cli('EVAL', "for i = 1, 500000 do "
+$redis->cli('EVAL', "for i = 1, 100000 do "
             . "redis.call('HSET', KEYS[1], 'f' .. i, 'v') end",
             1, 'icp:domain:wide.example');
 
@@ -70,16 +71,13 @@ EOF
 
 my ($worker) = $t->worker_pids;
 
-# what one visitor costs Redis, and the worker at rest
-my $calls0 = hgetall_calls();
+# the worker at rest
 my $r = $t->get('/', 'X-Forwarded-For' => shift @ips);
 is($r->{content}, "ent\n", 'a known visitor: personalized');
-my $per_visitor = hgetall_calls() - $calls0;
 $t->get('/', 'X-Forwarded-For' => shift @ips) for 1 .. 20;
 my $rss0 = rss_kb($worker);
 
 # three bad requests a second, while other visitors browse
-my $calls1 = hgetall_calls();
 my $bad = fork // die "fork: $!";
 
 if ($bad == 0) {
@@ -110,7 +108,12 @@ while (time < $end && @ips) {
 }
 
 waitpid($bad, 0);
-my $fetched = hgetall_calls() - $calls1 - $visits * $per_visitor;
+
+# a fetch of a bad key is a warning; none now, within negative_ttl
+my $calls2 = hgetall_calls();
+$t->get("/by-domain?domain=$_", 'X-Forwarded-For' => '198.18.3.1')
+    for qw(huge.example wide.example) x 3;
+my $fetched = hgetall_calls() - $calls2;
 
 diag(sprintf "%d other visitors, %d personalized, slowest %.0f ms; "
      . "worker RSS %d kB at rest, %d kB at most",
@@ -120,7 +123,7 @@ ok($visits >= 20, "other visitors kept coming ($visits)");
 is($personal, $visits, 'every other visitor personalized, from Redis');
 ok($rss_max - $rss0 < 10 * 1024,
    'worker RSS grew by less than 10 MB (' . ($rss_max - $rss0) . ' kB)');
-is($fetched, 2, '12 bad requests: each bad key fetched once in negative_ttl');
+is($fetched, 0, '6 more bad requests: no fetch within negative_ttl');
 
 my $log = $t->error_log;
 my @huge = $log =~ /\[warn\].*key "icp:domain:huge\.example": reply over (?x)
@@ -128,7 +131,7 @@ my @huge = $log =~ /\[warn\].*key "icp:domain:huge\.example": reply over (?x)
 my @wide = $log =~ /\[warn\].*key "icp:domain:wide\.example": reply over (?x)
                     1024\ elements/g;
 is(scalar @huge, 1, 'one warning for the 100 MB record') or diag($log);
-is(scalar @wide, 1, 'one warning for the 500,000-field record');
+is(scalar @wide, 1, 'one warning for the 100,000-field record');
 unlike($log, qr/timed out|\[error\]/, 'no timeout, no error');
 
 $r = $t->get('/by-domain?domain=huge.example',
