@@ -32,6 +32,9 @@
 #define NGX_HTTP_ICP_REDIS_ELEMENTS_MIN      2
 #define NGX_HTTP_ICP_REDIS_ELEMENTS_MAX      (1024 * 1024)
 
+/* a reason in the error log, escaped: a server's error text is its own */
+#define NGX_HTTP_ICP_REDIS_REASON_MAX        256
+
 
 static void ngx_http_icp_redis_connect(ngx_http_icp_redis_t *rs);
 static void ngx_http_icp_redis_handshake(redisAsyncContext *ac, void *r,
@@ -45,6 +48,7 @@ static void ngx_http_icp_redis_drop(ngx_http_icp_redis_t *rs,
 static void ngx_http_icp_redis_lost(ngx_http_icp_redis_t *rs,
     const char *reason);
 static void ngx_http_icp_redis_timer(ngx_event_t *ev);
+static u_char *ngx_http_icp_redis_printable(u_char *dst, const char *src);
 
 
 static ngx_http_icp_redis_t  *ngx_http_icp_redis;
@@ -478,10 +482,9 @@ ngx_http_icp_redis_handshake(redisAsyncContext *ac, void *r, void *data)
     }
 
     if (reply->type == REDIS_REPLY_ERROR) {
+        /* NOAUTH, maxclients...: said by _lost(), once per outage */
         ngx_http_icp_redis_count(rs, NGX_HTTP_ICP_REDIS_ERRORS);
-        ngx_log_error(NGX_LOG_ERR, rs->log, 0, "icp_redis %V: %*s",
-                      &rs->conf->addr, (size_t) reply->len, reply->str);
-        ngx_http_icp_redis_drop(rs, "handshake refused");
+        ngx_http_icp_redis_drop(rs, reply->str);
         return;
     }
 
@@ -551,6 +554,7 @@ ngx_http_icp_redis_drop(ngx_http_icp_redis_t *rs, const char *reason)
 static void
 ngx_http_icp_redis_lost(ngx_http_icp_redis_t *rs, const char *reason)
 {
+    u_char      text[NGX_HTTP_ICP_REDIS_REASON_MAX];
     ngx_uint_t  level;
 
     rs->ac = NULL;
@@ -574,8 +578,10 @@ ngx_http_icp_redis_lost(ngx_http_icp_redis_t *rs, const char *reason)
                                                             : NGX_LOG_INFO;
 
     ngx_log_error(level, rs->log, 0,
-                  "icp_redis %V: %s, lookups skipped, retry in %Mms",
-                  &rs->conf->addr, reason, rs->backoff);
+                  "icp_redis %V: %*s, lookups skipped, retry in %Mms",
+                  &rs->conf->addr,
+                  ngx_http_icp_redis_printable(text, reason) - text, text,
+                  rs->backoff);
 
     rs->failed = 1;
 
@@ -598,4 +604,32 @@ ngx_http_icp_redis_timer(ngx_event_t *ev)
 
     ngx_http_icp_redis_count(rs, NGX_HTTP_ICP_REDIS_RECONNECTS);
     ngx_http_icp_redis_connect(rs);
+}
+
+
+/*
+ * A server's error text, as written to the log: printable ASCII as is,
+ * any other byte as \xHH (an escape sequence could rewrite a terminal),
+ * cut to fit.
+ */
+
+static u_char *
+ngx_http_icp_redis_printable(u_char *dst, const char *src)
+{
+    u_char  c, *end;
+
+    end = dst + NGX_HTTP_ICP_REDIS_REASON_MAX - 4;
+
+    for ( /* void */ ; *src && dst < end; src++) {
+        c = (u_char) *src;
+
+        if (c >= 0x20 && c < 0x7f && c != '\\') {
+            *dst++ = c;
+
+        } else {
+            dst = ngx_sprintf(dst, "\\x%02xd", c);
+        }
+    }
+
+    return dst;
 }
