@@ -6,8 +6,9 @@
 #   fuzz-query    the query-string / UTM decoder (icp_query.c)
 #   fuzz-context  the context cookie decoder and its signature check
 #   fuzz-json     lfr_json_escape, its output read by a strict JSON reader
-#   fuzz          all six fuzzers in turn, FUZZ_TIME seconds each
-#   fuzz-smoke    all six, FUZZ_SMOKE_TIME seconds each, from the seeds only
+#   fuzz-resp     the reply framing (icp_resp.c) against hiredis's reader
+#   fuzz          all seven fuzzers in turn, FUZZ_TIME seconds each
+#   fuzz-smoke    all seven, FUZZ_SMOKE_TIME seconds each, from the seeds
 #
 # New inputs go to $(FUZZ_DIR)/corpus-NAME, crashes to tests/fuzz/ (ignored
 # by git until they become a tests/test_regress_*.c).
@@ -40,14 +41,19 @@ $(FUZZ_DIR)/fuzz_json: tests/fuzz/fuzz_json.c lua-free-rules/lfr_json.c \
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $< lua-free-rules/lfr_json.c
 
-fuzz-query fuzz-context fuzz-json: fuzz-%: $(FUZZ_DIR)/fuzz_%
+$(FUZZ_DIR)/fuzz_resp: tests/fuzz/fuzz_resp.c ngx_icp_module/icp_resp.c \
+                       ngx_icp_module/icp_resp.h
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< ngx_icp_module/icp_resp.c -lhiredis
+
+fuzz-query fuzz-context fuzz-json fuzz-resp: fuzz-%: $(FUZZ_DIR)/fuzz_%
 	@mkdir -p $(FUZZ_DIR)/corpus-$*
 	$< -max_total_time=$(FUZZ_TIME) $(FUZZ_RUN) \
 	    $(FUZZ_DIR)/corpus-$* tests/fuzz/corpus/$*
 
 # In turn, not in parallel even under -j: each fuzzer takes a whole core.
 FUZZ_ALL := fuzz-rules fuzz-report fuzz-firmo fuzz-query fuzz-context \
-            fuzz-json
+            fuzz-json fuzz-resp
 
 fuzz:
 	@for t in $(FUZZ_ALL); do $(MAKE) --no-print-directory $$t || exit 1; \
@@ -61,11 +67,12 @@ FUZZ_SMOKE = \
     firmo:$(FUZZ_FIRMO):tests/fuzz/corpus/firmo: \
     query:$(FUZZ_DIR)/fuzz_query:tests/fuzz/corpus/query: \
     context:$(FUZZ_DIR)/fuzz_context:tests/fuzz/corpus/context: \
-    json:$(FUZZ_DIR)/fuzz_json:tests/fuzz/corpus/json:
+    json:$(FUZZ_DIR)/fuzz_json:tests/fuzz/corpus/json: \
+    resp:$(FUZZ_DIR)/fuzz_resp:tests/fuzz/corpus/resp:
 
 fuzz-smoke: $(FUZZ_DIR)/fuzz_rules $(FUZZ_DICT) $(FUZZ_REPORT) \
             $(FUZZ_FIRMO) $(FUZZ_DIR)/fuzz_query $(FUZZ_DIR)/fuzz_context \
-            $(FUZZ_DIR)/fuzz_json
+            $(FUZZ_DIR)/fuzz_json $(FUZZ_DIR)/fuzz_resp
 	@pass=0; fail=0; \
 	for f in $(FUZZ_SMOKE); do \
 	    set -- $$(echo $$f | tr : ' '); \
@@ -84,4 +91,4 @@ fuzz-smoke: $(FUZZ_DIR)/fuzz_rules $(FUZZ_DICT) $(FUZZ_REPORT) \
 	echo "fuzz-smoke: $$pass passed, $$fail failed"; \
 	[ $$fail -eq 0 ]
 
-.PHONY: fuzz fuzz-smoke fuzz-query fuzz-context fuzz-json
+.PHONY: fuzz fuzz-smoke fuzz-query fuzz-context fuzz-json fuzz-resp
