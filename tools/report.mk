@@ -26,7 +26,8 @@ TEST_OBJS_test_stats       := $(BUILD)/tools/report/stats.o
 TEST_OBJS_test_report_out  := $(REPORT_LIB_OBJS)
 TEST_OBJS_test_seq         := $(BUILD)/tools/report/seq.o \
                               $(BUILD)/tools/report/stats.o
-TEST_OBJS_test_multi       := $(BUILD)/tools/report/multi.o
+TEST_OBJS_test_multi       := $(BUILD)/tools/report/multi.o \
+                              $(BUILD)/tools/report/stats.o
 TEST_OBJS_test_power       := $(BUILD)/tools/report/power.o
 
 # the line parser, then the whole report, under libFuzzer, ASan and UBSan,

@@ -122,8 +122,8 @@ rpt_lgamma_corr(double x)
 
 
 /*
- * log B(a, b).  lgamma(a) + lgamma(b) - lgamma(a + b) loses the digits of
- * three numbers near a log a to their difference, 1e-9 at a = 1e6; with
+ * log B(a, b).  lgamma(b) - lgamma(a + b) subtracts two numbers near
+ * b log b: with a small and b = 1e7, 1e-8 of the result is lost.  With
  * Stirling's series, from x >= 10 (its error then below 1e-14), the large
  * terms cancel before they are computed.
  */

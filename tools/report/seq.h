@@ -27,9 +27,12 @@
  * is a mixing variance of about tau2 / p_c^2 on the log ratio.
  *
  * tau2, the variance of the mixing distribution, is the tuning parameter:
- * any value keeps the error rate, it decides at which sample the test is
- * most sensitive.  The default, RPT_SEQ_TAU2, is a prior standard
- * deviation of half a percentage point on the difference.
+ * any value keeps the error rate, it decides which effects, at which
+ * sample, the test finds soonest.  The default, RPT_SEQ_TAU2 = 1e-4, is a
+ * standard deviation of one percentage point on the difference: over rates
+ * of 1% to 20% and lifts of 10% to 50%, the sample at which the test finds
+ * the lift half the time is within 1.1 times (1.5 at 20% +20%) of the best
+ * tau2's for that case; tau2 = 2.5e-5 is 2.5 times off at 20%.
  *
  * Feed the cumulative counts of each look in time order (each day, say);
  * one look at the end is valid too.  Counts are visitors, one Bernoulli
@@ -43,8 +46,8 @@
 #include <stdint.h>
 
 
-/* Mixing variance tau^2 of the difference of rates: tau = 0.005. */
-#define RPT_SEQ_TAU2   2.5e-5
+/* Mixing variance tau^2 of the difference of rates: tau = 0.01. */
+#define RPT_SEQ_TAU2   1e-4
 
 
 typedef struct {
