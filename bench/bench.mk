@@ -5,6 +5,7 @@
 #   bench-memory   worker memory over 1,000,000 requests
 #   bench-profile  instructions per request under callgrind, by function
 #   bench-lua-check  the Lua comparator decides as the module does
+#   bench-aa       false positives of peeking, fixed-horizon and sequential
 #
 # bench-rules, bench-load and bench-report come from the fragments of
 # lua-free-rules/ and tools/.  Each script starts its own servers on free
@@ -37,6 +38,7 @@ bench: $(BENCH_DEPS) tools
 	$(MAKE) --no-print-directory bench-rules
 	$(MAKE) --no-print-directory bench-load
 	$(MAKE) --no-print-directory bench-report
+	$(MAKE) --no-print-directory bench-aa
 
 # The A/A simulation of peeking (bench/report/aa_sim.c): false-positive
 # rates of the fixed-horizon and the sequential test.  tests/test_seq.c

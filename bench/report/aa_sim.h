@@ -1,10 +1,11 @@
 /*
  * A/A simulation of peeking: experiments whose two arms share one true
- * conversion rate (or, with lift, whose variant is better), looked at after every equal batch of visitors, each
- * look tested by the fixed-horizon z-test (tools/report/stats.h) and by
- * the always-valid mSPRT (tools/report/seq.h).  An experiment declared
- * significant at any look is a false positive.  Seeded: the same
- * configuration gives the same counts on every machine.
+ * conversion rate (or, with lift, whose variant is better), looked at
+ * after every equal batch of visitors, each look tested by the
+ * fixed-horizon z-test (tools/report/stats.h) and by the always-valid
+ * mSPRT (tools/report/seq.h).  An A/A experiment declared significant at
+ * any look is a false positive.  Seeded: the same configuration gives the
+ * same counts on every machine.
  */
 
 #ifndef AA_SIM_H

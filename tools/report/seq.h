@@ -27,12 +27,11 @@
  * is a mixing variance of about tau2 / p_c^2 on the log ratio.
  *
  * tau2, the variance of the mixing distribution, is the tuning parameter:
- * any value keeps the error rate, it decides which effects, at which
- * sample, the test finds soonest.  The default, RPT_SEQ_TAU2 = 1e-4, is a
- * standard deviation of one percentage point on the difference: over rates
- * of 1% to 20% and lifts of 10% to 50%, the sample at which the test finds
- * the lift half the time is within 1.1 times (1.5 at 20% +20%) of the best
- * tau2's for that case; tau2 = 2.5e-5 is 2.5 times off at 20%.
+ * any value keeps the error rate, it decides which differences the test
+ * finds soonest.  The default, RPT_SEQ_TAU2 = 1e-4, is a standard
+ * deviation of one percentage point on the difference: for rates of 1% to
+ * 5% and lifts of 10% to 50%, the sample it needs is within 1.43 times
+ * that of the best tau2 for the case (README.md, "Sequential results").
  *
  * Feed the cumulative counts of each look in time order (each day, say);
  * one look at the end is valid too.  Counts are visitors, one Bernoulli
