@@ -23,9 +23,9 @@
 #define RPT_BETA_ITERS   1000000
 
 /*
- * Outside the interval where log g is within this of its peak the
- * integrand is below e^-50 = 2e-22 of its peak, and so, g being
- * log-concave, is its integral beyond relative to the whole.
+ * Outside the interval where log g is within this of its peak, g is below
+ * e^-50 = 2e-22 of its peak; g being log-concave, it falls at least that
+ * fast further out, so what is left out is as small against the whole.
  */
 #define RPT_BEST_NATS    50
 

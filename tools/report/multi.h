@@ -23,7 +23,7 @@
  * has no test) stays NaN in adj and is not counted in m.  Rejecting every
  * adj < alpha keeps the family-wise error rate at alpha under any
  * dependence, and rejects at least what Bonferroni does.  Ties get the
- * same adjusted value.  adj may be p.  Quadratic in k: meant for the
+ * same adjusted value.  adj must not overlap p.  Quadratic in k: for the
  * handful of variants or goals of one experiment.
  */
 void rpt_holm(const double *p, size_t k, double *adj);

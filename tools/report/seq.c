@@ -106,7 +106,10 @@ rpt_seq_init(rpt_seq_t *s, double tau2, double alpha)
 }
 
 
-/* Narrows [*lo, *hi] to its intersection with [lo, hi]; 0 if disjoint. */
+/*
+ * Narrows the running [*run_lo, *run_hi] to its intersection with [lo, hi]
+ * (a NaN interval leaves it); 0, leaving it too, when the two are disjoint.
+ */
 static int
 rpt_seq_intersect(double *run_lo, double *run_hi, double lo, double hi)
 {
