@@ -37,7 +37,7 @@ void rpt_holm(const double *p, size_t k, double *adj);
  *
  * f the density, F the distribution function.  Computed by quadrature,
  * not simulation: the same counts always give the same figures, accurate
- * to 1e-9 relative up to a million visitors per arm, the small ones (1e-15,
+ * to about 1e-9 relative up to a million visitors per arm, the small ones (1e-15,
  * 1e-300) too; the error grows with log B(a, b) of the posteriors, to
  * 1e-8 at 3e7 visitors.  The best sum to 1.  Returns 0; -1, with every
  * best NaN, when some conv[i] > n[i].
