@@ -24,6 +24,11 @@ TEST_OBJS_test_report_line := $(BUILD)/tools/report/line.o
 TEST_OBJS_test_report_agg  := $(REPORT_LIB_OBJS)
 TEST_OBJS_test_stats       := $(BUILD)/tools/report/stats.o
 TEST_OBJS_test_report_out  := $(REPORT_LIB_OBJS)
+TEST_OBJS_test_seq         := $(BUILD)/tools/report/seq.o \
+                              $(BUILD)/tools/report/stats.o
+TEST_OBJS_test_multi       := $(BUILD)/tools/report/multi.o \
+                              $(BUILD)/tools/report/stats.o
+TEST_OBJS_test_power       := $(BUILD)/tools/report/power.o
 
 # the line parser, then the whole report, under libFuzzer, ASan and UBSan,
 # for FUZZ_TIME seconds (FUZZ_DIR and FUZZ_TIME come from rules.mk); new
