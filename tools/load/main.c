@@ -489,6 +489,7 @@ main(int argc, char **argv)
     conf.source = o.source;
     conf.as_of = o.as_of;
     conf.file = o.file;
+    conf.warn = stderr;
     conf.vocab = &vocab;
 
     if (load_rows_init(&rows, &schema, w, &conf) != 0) {

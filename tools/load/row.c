@@ -211,7 +211,7 @@ load_drop(load_rows_t *rows, unsigned long line, const load_col_t *col,
     const char *value, const char *why)
 {
     if (rows->dropped++ < LOAD_WARN_MAX) {
-        fprintf(stderr, "%s:%lu: %s \"%.64s\": %s, not written\n",
+        fprintf(rows->conf.warn, "%s:%lu: %s \"%.64s\": %s, not written\n",
                 rows->conf.file, line, col->field, value, why);
     }
 }

@@ -46,6 +46,7 @@ typedef struct {
     const char           *source;       /* provenance: the preset or */
     const char           *as_of;        /* --source; YYYY-MM-DD */
     const char           *file;         /* in warnings */
+    FILE                 *warn;         /* where the warnings go */
     const load_vocab_t   *vocab;
 } load_conf_t;
 
