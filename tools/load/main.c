@@ -274,8 +274,8 @@ load_parse_args(load_opts_t *o, int argc, char **argv, char *ttl, size_t size,
             break;
 
         case 'A':
-            if (load_date(optarg, strlen(optarg), as_of) != NULL
-                || strlen(optarg) != 10)
+            if (strlen(optarg) != 10 || optarg[4] != '-'
+                || load_date(optarg, 10, as_of) != NULL)
             {
                 fprintf(stderr, "icp-load: --as-of: \"%s\": expected a date "
                         "YYYY-MM-DD\n", optarg);
