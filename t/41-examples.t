@@ -2,7 +2,8 @@
 # examples:end) says which segment each company of each example export
 # gets with each example rules file.  Every export is loaded unchanged,
 # with its preset, into a real redis-server by icp-load, and every row is
-# one visit per rules file through nginx.  Then `icp-rules check` on the
+# one visit per rules file through nginx, whose log names each record's
+# source and as_of.  Then `icp-rules check` on the
 # vocabulary: quiet on the example rules, a warning with its place on a
 # rule naming an industry icp-load never writes.
 
@@ -94,10 +95,13 @@ server {
     icp_lookup ip=\$remote_addr domain=\$http_x_company_domain;
     add_header X-Segment \$icp_segment always;
     add_header X-Company \$icp_firmo_company always;
+    access_log %%TMP%%/logs/icp.log icp if=\$icp_logged;
 
 $locations
 }
 EOF
+
+my $logged = 0;
 
 for my $row (@rows) {
     # the harness takes the visitor's address from X-Forwarded-For
@@ -113,8 +117,17 @@ for my $row (@rows) {
            "$what: the company is found");
         is($r->{headers}{'x-segment'}, $row->{want}[$i],
            "$what: $row->{want}[$i]");
+        $logged++;
     }
 }
+
+# the log says where each company's record came from
+my %source = map { $_->{company} => $presets{$_->{export}} } @rows;
+my @recs = $t->new_records($logged);
+is(scalar @recs, $logged, 'one log record per visit');
+is_deeply([ grep { ($_->{firmo}{source} // '') ne $source{$_->{firmo}{company}}
+                   || ($_->{firmo}{as_of} // '') !~ /^\d{4}-\d\d-\d\d$/ }
+            @recs ], [], 'every record logs its source and as_of');
 
 # -- icp-rules check and the vocabulary -------------------------------------
 
