@@ -32,6 +32,7 @@ typedef struct {
     const char         *ttl;
     load_map_t         *maps;
     const load_map_t   *preset;
+    const char         *preset_name;
     const char         *source;
     const char         *as_of;
     int                 dry_run;
@@ -136,14 +137,13 @@ load_source_ok(const char *s)
  * made '_'.
  */
 static void
-load_default_source(const load_opts_t *o, const char *preset, char *out,
-    size_t size)
+load_default_source(const load_opts_t *o, char *out, size_t size)
 {
     size_t       i, n;
     const char  *base, *dot;
 
-    if (preset != NULL || strcmp(o->file, "-") == 0) {
-        snprintf(out, size, "%s", preset ? preset : "stdin");
+    if (o->preset_name != NULL || strcmp(o->file, "-") == 0) {
+        snprintf(out, size, "%s", o->preset_name ? o->preset_name : "stdin");
         return;
     }
 
@@ -165,16 +165,35 @@ load_default_source(const load_opts_t *o, const char *preset, char *out,
 }
 
 
+/* source has 65 bytes, as_of LOAD_DATE_LEN */
+static void
+load_provenance(load_opts_t *o, char *as_of, char *source)
+{
+    time_t     now;
+    struct tm  tm;
+
+    if (o->source == NULL) {
+        load_default_source(o, source, 65);
+        o->source = source;
+    }
+
+    /* the day the load runs, in UTC as the module's log */
+    if (o->as_of == NULL) {
+        now = time(NULL);
+        gmtime_r(&now, &tm);
+        strftime(as_of, LOAD_DATE_LEN, "%Y-%m-%d", &tm);
+        o->as_of = as_of;
+    }
+}
+
+
 static int
 load_parse_args(load_opts_t *o, int argc, char **argv, char *ttl, size_t size,
     char *as_of, char *source)
 {
-    int          c, nmaps;
-    char        *eq, *end;
-    long         db;
-    time_t       now;
-    struct tm    tm;
-    const char  *preset;
+    int    c, nmaps;
+    char  *eq, *end;
+    long   db;
 
     static const struct option  options[] = {
         { "redis", required_argument, NULL, 'r' },
@@ -204,7 +223,6 @@ load_parse_args(load_opts_t *o, int argc, char **argv, char *ttl, size_t size,
     }
 
     nmaps = 0;
-    preset = NULL;
 
     while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         switch (c) {
@@ -261,7 +279,7 @@ load_parse_args(load_opts_t *o, int argc, char **argv, char *ttl, size_t size,
                         "(hubspot, salesforce, reverse-ip)\n", optarg);
                 return -1;
             }
-            preset = optarg;
+            o->preset_name = optarg;
             break;
 
         case 'S':
@@ -308,19 +326,7 @@ load_parse_args(load_opts_t *o, int argc, char **argv, char *ttl, size_t size,
     }
 
     o->file = argv[optind];
-
-    if (o->source == NULL) {
-        load_default_source(o, preset, source, 65);
-        o->source = source;
-    }
-
-    /* the day the load runs, in UTC as the module's log */
-    if (o->as_of == NULL) {
-        now = time(NULL);
-        gmtime_r(&now, &tm);
-        strftime(as_of, LOAD_DATE_LEN, "%Y-%m-%d", &tm);
-        o->as_of = as_of;
-    }
+    load_provenance(o, as_of, source);
 
     return 0;
 }
