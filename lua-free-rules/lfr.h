@@ -100,6 +100,18 @@ int lfr_slot_find(const lfr_rules_t *rules, lfr_source_t source,
 int lfr_field_find(const lfr_rules_t *rules, const char *field, size_t len);
 
 
+/*
+ * The texts the rules compare a field with (in, not in, ==, !=, has; not
+ * numbers or regexes), as written, and where, in file order: a host
+ * checks them against a vocabulary of its own, as `icp-rules check`
+ * does the industries.  field is written as in the rules ("industry").
+ */
+typedef void (*lfr_text_pt)(void *ctx, const char *text, size_t len,
+    unsigned line, unsigned col);
+void lfr_field_texts(const lfr_rules_t *rules, const char *field,
+    size_t len, lfr_text_pt fn, void *ctx);
+
+
 typedef struct {
     unsigned     icps;
     unsigned     excludes;

@@ -334,6 +334,8 @@ lfr_value(lfr_parser_t *p, lfr_cond_t *cond)
 
     rules->values = v;
     v = &rules->values[rules->nvalues++];
+    v->line = p->tok.line;
+    v->col = p->tok.col;
     v->len = p->tok.len;
     v->data = lfr_tok_dup(p, &p->tok);
     if (v->data == NULL) {

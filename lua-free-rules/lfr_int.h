@@ -56,6 +56,8 @@ typedef struct {
     size_t        len;
     double        num;
     int           is_num;
+    unsigned      line;         /* where it is written, for hosts' checks */
+    unsigned      col;
 } lfr_value_t;
 
 

@@ -20,7 +20,7 @@ static const char  *lfr_fixed_names[LFR_SLOT_FIXED] = {
 /* Fields the contract names without a prefix. */
 static const char  *lfr_firmo_fields[] = {
     "company", "domain", "industry", "sic", "naics", "employees", "revenue",
-    "country", "region", "tech", NULL
+    "country", "region", "tech", "source", "as_of", "confidence", NULL
 };
 
 static const char  *lfr_contact_fields[] = {
@@ -393,6 +393,39 @@ lfr_field_find(const lfr_rules_t *rules, const char *field, size_t len)
     }
 
     return -1;
+}
+
+
+void
+lfr_field_texts(const lfr_rules_t *rules, const char *field, size_t len,
+    lfr_text_pt fn, void *ctx)
+{
+    int                 slot;
+    size_t              i, j;
+    const lfr_cond_t   *c;
+    const lfr_value_t  *v;
+
+    slot = lfr_field_find(rules, field, len);
+
+    for (i = 0; slot >= 0 && i < rules->nconds; i++) {
+        c = &rules->conds[i];
+
+        if (c->slot != (uint32_t) slot
+            || (c->op != LFR_OP_IN && c->op != LFR_OP_NOT_IN
+                && c->op != LFR_OP_EQ && c->op != LFR_OP_NE
+                && c->op != LFR_OP_HAS))
+        {
+            continue;
+        }
+
+        for (j = 0; j < c->nvalues; j++) {
+            v = &rules->values[c->value + j];
+
+            if (!v->is_num) {
+                fn(ctx, v->data, v->len, v->line, v->col);
+            }
+        }
+    }
 }
 
 

@@ -13,9 +13,14 @@ $(BUILD)/lua-free-rules/%.o: lua-free-rules/%.c lua-free-rules/*.h
 $(LFR_LIB): $(LFR_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
+# The industry vocabulary `icp-rules check` reads unless told another:
+# this tree's; a package sets it to where it installs the file.
+INDUSTRIES ?= $(CURDIR)/tools/load/industries.tsv
+
 $(BUILD)/bin/icp-rules: lua-free-rules/cli/icp-rules.c $(LFR_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LFR_LIB) $(LFR_LIBS) $(ALL_LDFLAGS)
+	$(CC) $(ALL_CFLAGS) -DICP_INDUSTRIES='"$(INDUSTRIES)"' -o $@ $< \
+	    $(LFR_LIB) $(LFR_LIBS) $(ALL_LDFLAGS)
 
 TOOLS += $(BUILD)/bin/icp-rules
 

@@ -61,6 +61,8 @@ ngx_str_t  ngx_http_icp_log_firmo[] = {
     ngx_string("employees"),
     ngx_string("revenue"),
     ngx_string("country"),
+    ngx_string("source"),
+    ngx_string("as_of"),
     ngx_null_string
 };
 

@@ -2,13 +2,15 @@
 # icp-load against a real redis-server: the example firmographics, the
 # HubSpot and Salesforce exports with their presets, bad rows and their
 # line numbers, --strict, --ttl, --prefix, --db, --password, --dry-run,
-# standard input and error replies.
+# standard input and error replies; the industry vocabulary, numbers and
+# provenance (--source, --as-of) as the records show them, and the
+# reverse-IP preset.
 
 use strict;
 use warnings;
 
 use File::Temp qw(tempdir);
-use POSIX qw(_exit);
+use POSIX qw(_exit strftime);
 use Test::More;
 
 use lib 't/lib';
@@ -88,7 +90,8 @@ sub csv {
 
 # --- examples/firmographics.csv -------------------------------------------
 
-my ($rc, $out, $err) = load(args => ['--redis', $addr,
+my ($rc, $out, $err) = load(args => ['--redis', $addr, '--as-of',
+                                     '2026-11-20',
                                      'examples/firmographics.csv']);
 is $rc, 0, 'firmographics: exit 0';
 like $err, qr/35 rows read, 0 skipped; keys written: /,
@@ -101,7 +104,8 @@ is_deeply hash('icp:ip:192.0.2.10'), {
     domain => 'brightfunnel.example', company => 'BrightFunnel',
     industry => 'software', employees => 250, revenue => 42000000,
     country => 'US', region => 'CA', tech => 'hubspot,salesforce,segment',
-}, 'exact IPv4 key with every non-empty field';
+    source => 'firmographics', as_of => '2026-11-20',
+}, 'exact IPv4 key with every non-empty field, and its provenance';
 
 is_deeply hash('icp:domain:brightfunnel.example'),
     hash('icp:ip:192.0.2.10'), 'the domain of a row gets the same fields';
@@ -132,10 +136,16 @@ is hash('icp:net:2001:db8:200f::/48')->{company}, 'Soylent Foods',
 is hash('icp:ip:2001:db8:4000::25')->{company}, 'Kettle & Kiln',
     'exact IPv6 key';
 is hash('icp:domain:sproutly.example')->{employees}, 5, 'domain-only row';
+is_deeply [ @{ hash('icp:ip:192.0.2.12') }{qw(industry industry_raw)} ],
+    [ 'marketing', 'marketing services' ],
+    'a label of the vocabulary becomes its key, the label is kept';
+unlike $err, qr/not in the vocabulary/,
+    'firmographics: every label is in the vocabulary';
 
 is_deeply hash('icp:contact:c-1001'), {
     domain => 'brightfunnel.example', title => 'VP Marketing',
     seniority => 'vp', lifecycle => 'opportunity',
+    source => 'firmographics', as_of => '2026-11-20',
 }, 'contact: title, seniority, lifecycle and the company domain';
 is hash('icp:contact:c-2002')->{title}, 'Director, Platform Engineering',
     'contact: quoted comma';
@@ -154,13 +164,19 @@ like $err, qr{^examples/hubspot-companies\.csv:11: no key}m,
 like $err, qr/9 rows read, 1 skipped; keys written: 0 ip, 0 net, 8 domain/,
     'hubspot: summary';
 
+# without --as-of: the day of the load, in UTC
+my $today = strftime('%Y-%m-%d', gmtime);
+
 is_deeply hash('icp:domain:brightwave.example'), {
     hubspot_id => '18230417501', company => 'Brightwave Analytics',
-    city => 'San Francisco', country => 'US', industry => 'Computer Software',
+    city => 'San Francisco', country => 'US', industry => 'software',
+    industry_raw => 'Computer Software',
     domain => 'brightwave.example', employees => 320, revenue => 48000000,
     region => 'California', lifecycle => 'Opportunity',
-    tech => 'hubspot,salesforce,segment',
-}, 'hubspot: mapped fields, owner/dates/phone/description dropped';
+    tech => 'hubspot,salesforce,segment', source => 'hubspot',
+    as_of => $today,
+}, 'hubspot: mapped fields, the industry key, provenance; '
+   . 'owner/dates/phone/description dropped';
 is hash('icp:domain:kestrelcampaigns.example')->{country}, 'GB',
     'hubspot: "www." dropped from the domain, country name to its code';
 is hash('icp:domain:atlasfreight.example')->{revenue}, 6200000000,
@@ -178,6 +194,36 @@ is_deeply [ @{ hash('icp:domain:harborline.example') }{qw(company revenue
                                                          country sic)} ],
     [ 'Harborline Data', 62000000, 'US', 7372 ],
     'salesforce: website to domain, USD amount, country code';
+is_deeply [ @{ hash('icp:domain:harborline.example') }{qw(industry
+                                                         industry_raw
+                                                         source)} ],
+    [ 'software', 'Technology', 'salesforce' ],
+    'salesforce: SIC 7372 wins over the label Technology';
+is_deeply [ @{ hash('icp:domain:quartzwave.example') }{qw(industry
+                                                         employees revenue)} ],
+    [ 'marketing', 88, 11400000 ],
+    'salesforce: SIC 7311 is marketing; $11,400,000';
+is hash('icp:domain:helvetia-group.example')->{employees}, 18000,
+    'salesforce: 18,000 staff';
+
+($rc, $out, $err) = load(args => ['--redis', $addr, '--preset',
+                                  'reverse-ip', '--as-of', '2026-11-01',
+                                  'examples/reverse-ip.csv']);
+is $rc, 0, 'reverse-ip: exit 0';
+like $err, qr/5 rows read, 0 skipped; keys written: 3 ip, 2 net, 4 domain/,
+    'reverse-ip: summary';
+is_deeply hash('icp:ip:198.51.100.23'), {
+    domain => 'tidewater.example', company => 'Tidewater Analytics',
+    industry => 'software', industry_raw => 'Software Development',
+    employees => 51, employees_range => '51-200', country => 'US',
+    confidence => 92, source => 'reverse-ip', as_of => '2026-11-01',
+}, 'reverse-ip: a range\'s lower bound, a fraction as a confidence';
+is_deeply [ @{ hash('icp:net:2001:db8:77::/48') }{qw(company country
+                                                     industry)} ],
+    [ 'Copperleaf Studio', 'DE', 'marketing' ],
+    'reverse-ip: an IPv6 range, DEU as DE';
+is hash('icp:net:203.0.113.0/24')->{employees_range}, '10,001+',
+    'reverse-ip: an open range kept';
 
 # --- bad rows, --strict ---------------------------------------------------
 
@@ -237,8 +283,9 @@ cli('flushall');
                                   '--map', 'Org Size=employees', $small]);
 is $rc, 0, 'options: exit 0';
 is_deeply hash('crm:ip:198.51.100.7', '-n', 3),
-    { company => 'Initrode', employees => 1500 },
-    '--map, --prefix, --db';
+    { company => 'Initrode', employees => 1500, source => 'small',
+      as_of => $today },
+    '--map, --prefix, --db; the source is the file\'s name';
 my $ttl = cli('-n', 3, 'ttl', 'crm:ip:198.51.100.7');
 ok $ttl > 3590 && $ttl <= 3600, "--ttl 1h: TTL $ttl";
 is cli('dbsize'), 0, '--db: nothing in db 0';
@@ -249,6 +296,47 @@ cli('flushall');
 is $rc, 0, 'stdin: exit 0';
 is hash('icp:ip:198.51.100.7')->{org_size}, '1,500',
     'stdin: unmapped header made a field name, not a number';
+is hash('icp:ip:198.51.100.7')->{source}, 'stdin', 'stdin: the source';
+
+($rc, $out, $err) = load(args => ['--redis', $addr, '--map',
+                                  'IP Address=ip', '--source', 'zoominfo',
+                                  '--as-of', '2024-02-29', $small]);
+is_deeply [ @{ hash('icp:ip:198.51.100.7') }{qw(source as_of)} ],
+    [ 'zoominfo', '2024-02-29' ], '--source, --as-of';
+
+for my $bad (['--source', 'two words'], ['--source', ''],
+             ['--as-of', '2026-02-30'], ['--as-of', '11/20/2026'])
+{
+    ($rc, $out, $err) = load(args => [@$bad, $small]);
+    is $rc, 2, "@$bad: usage error";
+}
+
+# cells no rule could read as the export meant are left out, and said
+my $cells = csv('cells.csv', <<'EOF');
+domain,industry,employees,revenue,confidence,sic
+a.example,Widgetry,-5,"$1,5",high,73
+b.example,Widgetry,99999999999999999999,1.2B,150%,7372
+c.example,Gizmos,٣٢٠,,,
+EOF
+cli('flushall');
+($rc, $out, $err) = load(args => ['--redis', $addr, $cells]);
+is $rc, 0, 'bad cells: the rows are loaded';
+like $err, qr/^\Q$cells\E:2: employees "-5": negative, not written$/m,
+    'bad cells: a negative count';
+like $err, qr/^\Q$cells\E:3: employees "9{20}": too large, not written$/m,
+    'bad cells: a huge count';
+like $err, qr/^\Q$cells\E:4: employees "\S+": not a number, not written$/m,
+    'bad cells: Arabic-Indic digits';
+like $err, qr/: 7 cells not written, above$/m, 'bad cells: counted';
+# b.example's SIC code gives its industry: only two labels count
+like $err, qr/: 2 rows with an industry label not in the vocabulary, (?x)
+              kept\ as\ written:\ "Widgetry"\ 1,\ "Gizmos"\ 1$/m,
+    'bad cells: the unmapped labels';
+is_deeply hash('icp:domain:b.example'), {
+    domain => 'b.example', industry => 'software',
+    industry_raw => 'Widgetry', revenue => 1200000000, sic => 7372,
+    source => 'cells', as_of => $today,
+}, 'bad cells: the good ones are written';
 
 ($rc, $out, $err) = load(args => ['--redis', '127.0.0.1:1', '--dry-run',
                                   'examples/firmographics.csv']);

@@ -1,7 +1,8 @@
 /*
  * Unit tests of the icp-load key and column logic: IPv6 normalisation,
  * CIDR expansion, domains (Salesforce websites), presets, the header
- * schema and cell normalisation.
+ * schema and the cells normalised in place (numbers, industries: see
+ * test_load_vocab.c).
  */
 
 #include <stdarg.h>
@@ -16,6 +17,10 @@
 #include "load/key.h"
 #include "load/preset.h"
 #include "load/schema.h"
+#include "load/vocab.h"
+
+
+static load_vocab_t  vocab;
 
 
 static void
@@ -256,7 +261,7 @@ test_domain_length(void **state)
 static void
 test_presets(void **state)
 {
-    const load_map_t  *hubspot, *salesforce;
+    const load_map_t  *hubspot, *salesforce, *ip;
 
     (void) state;
 
@@ -285,6 +290,16 @@ test_presets(void **state)
                         "country");
     assert_string_equal(load_map_find(salesforce, "Employees"), "employees");
     assert_null(load_map_find(salesforce, "Company Domain Name"));
+    assert_string_equal(load_map_find(salesforce, "SIC Code"), "sic");
+
+    ip = load_preset("reverse-ip");
+    assert_non_null(ip);
+    assert_string_equal(load_map_find(ip, "IP Address"), "ip");
+    assert_string_equal(load_map_find(ip, "ip range"), "cidr");
+    assert_string_equal(load_map_find(ip, "Company Domain"), "domain");
+    assert_string_equal(load_map_find(ip, "Employee Range"), "employees");
+    assert_string_equal(load_map_find(ip, "Match Confidence"),
+                        "confidence");
 }
 
 
@@ -355,10 +370,28 @@ test_schema(void **state)
     assert_int_equal(s.cols[2].kind, LOAD_COL_FIELD);
     assert_string_equal(s.cols[2].field, "country_region");
     assert_int_equal(s.cols[2].field_len, 14);
-    assert_int_equal(s.cols[3].value, LOAD_VAL_NUMBER);
+    assert_int_equal(s.cols[3].value, LOAD_VAL_AMOUNT);
+    assert_string_equal(s.cols[3].range, "employees_range");
     assert_int_equal(s.cols[4].value, LOAD_VAL_LIST);
     assert_int_equal(s.cols[2].value, LOAD_VAL_TEXT);
     assert_int_equal(s.cols[5].kind, LOAD_COL_DOMAIN);
+    assert_int_equal(s.industry, -1);
+    assert_int_equal(s.raw, 0);
+    load_schema_free(&s);
+
+    /* the columns a row's industry and provenance come from */
+    assert_int_equal(schema_from(&s, "domain,SIC,naics,Industry,source,"
+                                 "As Of,revenue,revenue_range,industry_raw",
+                                 NULL, NULL, err, sizeof(err)), 0);
+    assert_int_equal(s.sic, 1);
+    assert_int_equal(s.naics, 2);
+    assert_int_equal(s.industry, 3);
+    assert_int_equal(s.source, 4);
+    assert_int_equal(s.as_of, 5);
+    assert_int_equal(s.cols[5].value, LOAD_VAL_AS_OF);
+    /* the export's own revenue_range and industry_raw are not replaced */
+    assert_null(s.cols[6].range);
+    assert_int_equal(s.raw, 1);
     load_schema_free(&s);
 }
 
@@ -388,7 +421,7 @@ test_schema_maps(void **state)
     assert_string_equal(s.cols[2].field, "about");
     assert_int_equal(s.cols[3].kind, LOAD_COL_DROP);
     assert_string_equal(s.cols[4].field, "employees");
-    assert_int_equal(s.cols[4].value, LOAD_VAL_NUMBER);
+    assert_int_equal(s.cols[4].value, LOAD_VAL_AMOUNT);
     assert_string_equal(s.cols[5].field, "founded");
     load_schema_free(&s);
 
@@ -443,7 +476,7 @@ expect_cell(load_value_t value, const char *in, const char *want)
     strcpy(buf, in);
     len = strlen(buf);
 
-    load_value(&col, buf, &len);
+    load_value(&vocab, &col, buf, &len);
     assert_string_equal(buf, want);
     assert_int_equal(len, strlen(want));
 }
@@ -458,17 +491,8 @@ test_values(void **state)
     expect_cell(LOAD_VAL_TEXT, "   ", "");
     expect_cell(LOAD_VAL_TEXT, "1,200", "1,200");
 
-    expect_cell(LOAD_VAL_NUMBER, "1,200", "1200");
-    expect_cell(LOAD_VAL_NUMBER, " 250 ", "250");
-    expect_cell(LOAD_VAL_NUMBER, "$12,000,000.00", "12000000");
-    expect_cell(LOAD_VAL_NUMBER, "\xe2\x82\xac" "3500000", "3500000");
-    expect_cell(LOAD_VAL_NUMBER, "\xc2\xa3" "900,000", "900000");
-    expect_cell(LOAD_VAL_NUMBER, "USD 25,000,000.00", "25000000");
-    expect_cell(LOAD_VAL_NUMBER, "usd 25", "usd 25");
-    expect_cell(LOAD_VAL_NUMBER, "51-200", "51-200");
-    expect_cell(LOAD_VAL_NUMBER, "1.2M", "1.2M");
-    expect_cell(LOAD_VAL_NUMBER, "1.200.000", "1.200.000");
-    expect_cell(LOAD_VAL_NUMBER, "unknown", "unknown");
+    /* parsed by the row, not here */
+    expect_cell(LOAD_VAL_AMOUNT, " $1,200 ", "$1,200");
 
     expect_cell(LOAD_VAL_LIST, "hubspot;wordpress;stripe",
                  "hubspot,wordpress,stripe");
@@ -478,7 +502,37 @@ test_values(void **state)
     expect_cell(LOAD_VAL_COUNTRY, "Deutschland", "DE");
     expect_cell(LOAD_VAL_COUNTRY, "uk", "GB");
     expect_cell(LOAD_VAL_COUNTRY, "DE", "DE");
+    expect_cell(LOAD_VAL_COUNTRY, "de", "DE");
+    expect_cell(LOAD_VAL_COUNTRY, "DEU", "DE");
+    expect_cell(LOAD_VAL_COUNTRY, "CHE", "CH");
+    expect_cell(LOAD_VAL_COUNTRY, "U.S.A.", "US");
+    expect_cell(LOAD_VAL_COUNTRY, "Korea, Republic of", "KR");
+    expect_cell(LOAD_VAL_COUNTRY, "\xc3\x96sterreich", "AT");
+    expect_cell(LOAD_VAL_COUNTRY, "Trinidad & Tobago", "TT");
     expect_cell(LOAD_VAL_COUNTRY, "Atlantis", "Atlantis");
+    expect_cell(LOAD_VAL_COUNTRY, "XX", "XX");
+}
+
+
+static int
+vocab_setup(void **state)
+{
+    char  err[256];
+
+    (void) state;
+
+    return load_vocab_init(&vocab, err, sizeof(err));
+}
+
+
+static int
+vocab_teardown(void **state)
+{
+    (void) state;
+
+    load_vocab_free(&vocab);
+
+    return 0;
 }
 
 
@@ -499,5 +553,5 @@ main(void)
         cmocka_unit_test(test_values),
     };
 
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, vocab_setup, vocab_teardown);
 }

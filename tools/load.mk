@@ -2,11 +2,20 @@
 # Included by the top-level Makefile; paths are relative to the repo root.
 
 LOAD_SRCS := $(sort $(wildcard tools/load/*.c))
-LOAD_OBJS := $(LOAD_SRCS:%.c=$(BUILD)/%.o)
+LOAD_DATA := tools/load/industries.tsv tools/load/countries.tsv
+LOAD_OBJS := $(LOAD_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/tools/load/data.o
 LOAD_BIN  := $(BUILD)/bin/icp-load
 
 $(BUILD)/tools/load/%.o: tools/load/%.c tools/load/*.h
 	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# the vocabulary files, compiled in (tools/load/vocab.h)
+$(BUILD)/tools/load/data.c: tools/load/embed.sh $(LOAD_DATA)
+	@mkdir -p $(dir $@)
+	sh tools/load/embed.sh $(LOAD_DATA) > $@.new && mv $@.new $@
+
+$(BUILD)/tools/load/data.o: $(BUILD)/tools/load/data.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LOAD_BIN): $(LOAD_OBJS)
@@ -16,10 +25,10 @@ $(LOAD_BIN): $(LOAD_OBJS)
 TOOLS += $(LOAD_BIN)
 
 TEST_OBJS_test_csv  := $(BUILD)/tools/load/csv.o
-TEST_OBJS_test_load := $(BUILD)/tools/load/key.o \
-                       $(BUILD)/tools/load/preset.o \
-                       $(BUILD)/tools/load/schema.o \
-                       $(BUILD)/tools/load/csv.o
+TEST_OBJS_test_load := $(addprefix $(BUILD)/tools/load/, \
+                           key.o preset.o schema.o csv.o vocab.o names.o \
+                           number.o data.o)
+TEST_OBJS_test_load_vocab := $(TEST_OBJS_test_load)
 TEST_OBJS_test_load_row := $(filter-out $(BUILD)/tools/load/main.o, \
                                        $(LOAD_OBJS))
 TEST_LIBS_test_load_row := -lhiredis

@@ -2,7 +2,7 @@
  * icp-rules: checks a rules file, or evaluates visitors against it through
  * the same library calls the module makes, so both decide alike.
  *
- *   icp-rules check FILE
+ *   icp-rules check [--industries VOCABULARY] FILE
  *   icp-rules eval FILE [--visitor ID] [--json] [FIELD=VALUE ...]
  *
  * Without FIELD=VALUE arguments eval reads JSON lines from stdin, one flat
@@ -14,6 +14,27 @@
 #include <string.h>
 
 #include "lfr.h"
+
+
+/*
+ * The industry vocabulary icp-load writes (tools/load/industries.tsv),
+ * where the build put it; the Makefile sets it, and a package sets it to
+ * where it installs the file.
+ */
+#ifndef ICP_INDUSTRIES
+#define ICP_INDUSTRIES  "/usr/share/icp/industries.tsv"
+#endif
+
+
+/* The keys of a vocabulary, for the warnings of check. */
+typedef struct {
+    char         *text;         /* the file; the keys point into it */
+    const char  **keys;
+    size_t        nkeys;
+    const char   *path;
+    const char   *rules;        /* the rules file, in the warnings */
+    unsigned      unknown;
+} vocab_t;
 
 
 typedef struct {
@@ -53,7 +74,7 @@ static int
 usage(void)
 {
     fprintf(stderr,
-            "usage: icp-rules check FILE\n"
+            "usage: icp-rules check [--industries VOCABULARY] FILE\n"
             "       icp-rules eval FILE [--visitor ID] [--json] "
             "[FIELD=VALUE ...]\n"
             "eval reads JSON lines from stdin when no FIELD=VALUE is given\n");
@@ -61,15 +82,133 @@ usage(void)
 }
 
 
+/*
+ * The "industry" lines' keys.  Returns -1 when the file cannot be read,
+ * -2 when it names no key.
+ */
 static int
-check(const char *file)
+vocab_read(vocab_t *v, const char *path)
 {
+    FILE         *fp;
+    long          size;
+    char         *p, *end, *line;
+    const char  **keys;
+
+    v->path = path;
+
+    fp = fopen(path, "r");
+    if (fp == NULL) {
+        return -1;
+    }
+
+    if (fseek(fp, 0, SEEK_END) != 0 || (size = ftell(fp)) < 0
+        || fseek(fp, 0, SEEK_SET) != 0
+        || (v->text = malloc(size + 1)) == NULL
+        || fread(v->text, 1, size, fp) != (size_t) size)
+    {
+        fclose(fp);
+        return -1;
+    }
+
+    fclose(fp);
+    v->text[size] = '\0';
+
+    for (line = v->text; line < v->text + size; line = end + 1) {
+        end = strchr(line, '\n');
+        if (end == NULL) {
+            end = v->text + size;
+        }
+
+        *end = '\0';
+
+        if (strncmp(line, "industry\t", 9) != 0) {
+            continue;
+        }
+
+        p = line + 9;
+        p[strcspn(p, "\t\r")] = '\0';
+
+        keys = realloc(v->keys, (v->nkeys + 1) * sizeof(char *));
+        if (keys == NULL) {
+            return -1;
+        }
+
+        v->keys = keys;
+        v->keys[v->nkeys++] = p;
+    }
+
+    return v->nkeys ? 0 : -2;
+}
+
+
+/* rules compare texts without regard to ASCII case, and so does this */
+static void
+vocab_check(void *ctx, const char *text, size_t len, unsigned line,
+    unsigned col)
+{
+    char      msg[512];
+    size_t    i, k;
+    vocab_t  *v = ctx;
+
+    for (k = 0; k < v->nkeys; k++) {
+        if (strlen(v->keys[k]) != len) {
+            continue;
+        }
+
+        for (i = 0; i < len; i++) {
+            if ((text[i] | 0x20) != (v->keys[k][i] | 0x20)) {
+                break;
+            }
+        }
+
+        if (i == len) {
+            return;
+        }
+    }
+
+    v->unknown++;
+    snprintf(msg, sizeof(msg), "industry \"%.*s\" is not in the industry "
+             "vocabulary %s: no record icp-load writes has it",
+             (int) (len > 64 ? 64 : len), text, v->path);
+    diag_print(NULL, LFR_WARNING, v->rules, line, col, msg);
+}
+
+
+/*
+ * Without --industries the vocabulary is the build's default, if it is
+ * there; named with --industries it must be.
+ */
+static int
+check(const char *file, const char *industries)
+{
+    int             rc;
+    vocab_t         v;
     lfr_rules_t    *rules;
     lfr_summary_t   s;
 
+    memset(&v, 0, sizeof(vocab_t));
+    v.rules = file;
+
+    rc = vocab_read(&v, industries ? industries : ICP_INDUSTRIES);
+
+    if (rc != 0 && (industries != NULL || rc == -2)) {
+        fprintf(stderr, "icp-rules: %s: %s\n", v.path,
+                rc == -1 ? "cannot be read" : "no \"industry\" line: not a "
+                "vocabulary");
+        free(v.text);
+        free(v.keys);
+        return 2;
+    }
+
     rules = lfr_compile_file(file, diag_print, NULL);
     if (rules == NULL) {
+        free(v.text);
+        free(v.keys);
         return 1;
+    }
+
+    if (v.nkeys > 0) {
+        lfr_field_texts(rules, "industry", 8, vocab_check, &v);
     }
 
     lfr_summary(rules, &s);
@@ -81,6 +220,8 @@ check(const char *file)
            s.routes, s.routes == 1 ? "" : "s",
            s.experiments, s.experiments == 1 ? "" : "s");
     lfr_free(rules);
+    free(v.text);
+    free(v.keys);
 
     return 0;
 }
@@ -584,7 +725,13 @@ int
 main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "check") == 0) {
-        return check(argv[2]);
+        return check(argv[2], NULL);
+    }
+
+    if (argc == 5 && strcmp(argv[1], "check") == 0
+        && strcmp(argv[2], "--industries") == 0)
+    {
+        return check(argv[4], argv[3]);
     }
 
     if (argc >= 3 && strcmp(argv[1], "eval") == 0) {

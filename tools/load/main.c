@@ -16,9 +16,11 @@
 #include <time.h>
 
 #include "csv.h"
+#include "number.h"
 #include "preset.h"
 #include "row.h"
 #include "schema.h"
+#include "vocab.h"
 #include "writer.h"
 
 
@@ -30,6 +32,9 @@ typedef struct {
     const char         *ttl;
     load_map_t         *maps;
     const load_map_t   *preset;
+    const char         *preset_name;
+    const char         *source;
+    const char         *as_of;
     int                 dry_run;
     int                 strict;
     const char         *file;
@@ -39,8 +44,9 @@ typedef struct {
 static const char  *load_usage =
     "usage: icp-load [--redis ADDR] [--db N] [--password S] [--prefix P]\n"
     "                [--ttl T] [--map COL=FIELD ...]"
-    " [--preset hubspot|salesforce]\n"
-    "                [--dry-run] [--strict] FILE.csv\n"
+    " [--preset hubspot|salesforce|reverse-ip]\n"
+    "                [--source NAME] [--as-of YYYY-MM-DD]"
+    " [--dry-run] [--strict] FILE.csv\n"
     "\n"
     "Loads a CSV with a header row into Redis hashes: key columns ip,\n"
     "cidr, domain, contact_id; every other column is a field.  FILE may\n"
@@ -52,7 +58,11 @@ static const char  *load_usage =
     "  --prefix P       key prefix (default icp:)\n"
     "  --ttl T          EXPIRE every key: seconds, or with s, m, h, d\n"
     "  --map COL=FIELD  load column COL as FIELD; FIELD empty: drop it\n"
-    "  --preset NAME    header mapping of a hubspot or salesforce export\n"
+    "  --preset NAME    header mapping of a hubspot, salesforce or\n"
+    "                   reverse-ip export\n"
+    "  --source NAME    the source field of every record (default: the\n"
+    "                   preset, else the file's name)\n"
+    "  --as-of DATE     the as_of field: the export's date (default: today)\n"
     "  --dry-run        print the commands, connect to nothing\n"
     "  --strict         stop at the first bad row (exit 1)\n";
 
@@ -103,8 +113,83 @@ load_parse_ttl(const char *text, char *out, size_t size)
 }
 
 
+/* letters, digits, '.', '_' and '-': a source is logged and compared */
 static int
-load_parse_args(load_opts_t *o, int argc, char **argv, char *ttl, size_t size)
+load_source_ok(const char *s)
+{
+    size_t  i;
+
+    for (i = 0; s[i] != '\0'; i++) {
+        if (!isalnum((unsigned char) s[i]) && s[i] != '.' && s[i] != '_'
+            && s[i] != '-')
+        {
+            return 0;
+        }
+    }
+
+    return i > 0 && i <= 64;
+}
+
+
+/*
+ * Without --source: the preset's name, else the file's base name with
+ * its extension cut and other characters than load_source_ok() takes
+ * made '_'.
+ */
+static void
+load_default_source(const load_opts_t *o, char *out, size_t size)
+{
+    size_t       i, n;
+    const char  *base, *dot;
+
+    if (o->preset_name != NULL || strcmp(o->file, "-") == 0) {
+        snprintf(out, size, "%s", o->preset_name ? o->preset_name : "stdin");
+        return;
+    }
+
+    base = strrchr(o->file, '/');
+    base = base ? base + 1 : o->file;
+    dot = strrchr(base, '.');
+    n = (dot && dot > base) ? (size_t) (dot - base) : strlen(base);
+
+    for (i = 0; i < n && i + 1 < size; i++) {
+        out[i] = (isalnum((unsigned char) base[i]) || base[i] == '.'
+                  || base[i] == '-') ? base[i] : '_';
+    }
+
+    out[i] = '\0';
+
+    if (i == 0) {
+        snprintf(out, size, "csv");
+    }
+}
+
+
+/* source has 65 bytes, as_of LOAD_DATE_LEN */
+static void
+load_provenance(load_opts_t *o, char *as_of, char *source)
+{
+    time_t     now;
+    struct tm  tm;
+
+    if (o->source == NULL) {
+        load_default_source(o, source, 65);
+        o->source = source;
+    }
+
+    /* the day the load runs, in UTC as the module's log */
+    if (o->as_of == NULL) {
+        now = time(NULL);
+        gmtime_r(&now, &tm);
+        strftime(as_of, LOAD_DATE_LEN, "%Y-%m-%d", &tm);
+        o->as_of = as_of;
+    }
+}
+
+
+static int
+load_parse_args(load_opts_t *o, int argc, char **argv, char *ttl, size_t size,
+    char *as_of, char *source)
 {
     int    c, nmaps;
     char  *eq, *end;
@@ -118,6 +203,8 @@ load_parse_args(load_opts_t *o, int argc, char **argv, char *ttl, size_t size)
         { "ttl", required_argument, NULL, 't' },
         { "map", required_argument, NULL, 'm' },
         { "preset", required_argument, NULL, 'P' },
+        { "source", required_argument, NULL, 'S' },
+        { "as-of", required_argument, NULL, 'A' },
         { "dry-run", no_argument, NULL, 'd' },
         { "strict", no_argument, NULL, 's' },
         { "help", no_argument, NULL, 'h' },
@@ -189,9 +276,30 @@ load_parse_args(load_opts_t *o, int argc, char **argv, char *ttl, size_t size)
             o->preset = load_preset(optarg);
             if (o->preset == NULL) {
                 fprintf(stderr, "icp-load: --preset: unknown preset \"%s\" "
-                        "(hubspot, salesforce)\n", optarg);
+                        "(hubspot, salesforce, reverse-ip)\n", optarg);
                 return -1;
             }
+            o->preset_name = optarg;
+            break;
+
+        case 'S':
+            if (!load_source_ok(optarg)) {
+                fprintf(stderr, "icp-load: --source: \"%s\": expected 1 to "
+                        "64 letters, digits, '.', '_' or '-'\n", optarg);
+                return -1;
+            }
+            o->source = optarg;
+            break;
+
+        case 'A':
+            if (strlen(optarg) != 10 || optarg[4] != '-'
+                || load_date(optarg, 10, as_of) != NULL)
+            {
+                fprintf(stderr, "icp-load: --as-of: \"%s\": expected a date "
+                        "YYYY-MM-DD\n", optarg);
+                return -1;
+            }
+            o->as_of = as_of;
             break;
 
         case 'd':
@@ -218,6 +326,7 @@ load_parse_args(load_opts_t *o, int argc, char **argv, char *ttl, size_t size)
     }
 
     o->file = argv[optind];
+    load_provenance(o, as_of, source);
 
     return 0;
 }
@@ -311,19 +420,24 @@ main(int argc, char **argv)
 {
     int             rc;
     char            ttl[32], err[256];
+    char            as_of[LOAD_DATE_LEN], source[65];
     FILE           *fp;
     size_t          n;
     csv_t          *csv;
     double          start;
     csv_rc_t        hrc;
     csv_field_t    *header;
+    load_conf_t     conf;
     load_opts_t     o;
     load_rows_t     rows;
+    load_vocab_t    vocab;
     unsigned long   read, skipped;
     load_schema_t   schema;
     load_writer_t  *w;
 
-    if (load_parse_args(&o, argc, argv, ttl, sizeof(ttl)) != 0) {
+    if (load_parse_args(&o, argc, argv, ttl, sizeof(ttl), as_of, source)
+        != 0)
+    {
         free(o.maps);
         return 2;
     }
@@ -333,6 +447,12 @@ main(int argc, char **argv)
     w = NULL;
     memset(&schema, 0, sizeof(load_schema_t));
     memset(&rows, 0, sizeof(load_rows_t));
+
+    if (load_vocab_init(&vocab, err, sizeof(err)) != 0) {
+        fprintf(stderr, "icp-load: %s\n", err);
+        free(o.maps);
+        return 1;
+    }
 
     fp = strcmp(o.file, "-") == 0 ? stdin : fopen(o.file, "r");
     if (fp == NULL) {
@@ -370,7 +490,15 @@ main(int argc, char **argv)
         goto done;
     }
 
-    if (load_rows_init(&rows, &schema, w, o.prefix, o.ttl) != 0) {
+    conf.prefix = o.prefix;
+    conf.ttl = o.ttl;
+    conf.source = o.source;
+    conf.as_of = o.as_of;
+    conf.file = o.file;
+    conf.warn = stderr;
+    conf.vocab = &vocab;
+
+    if (load_rows_init(&rows, &schema, w, &conf) != 0) {
         fprintf(stderr, "icp-load: out of memory\n");
         goto done;
     }
@@ -390,6 +518,7 @@ main(int argc, char **argv)
 
     load_summary(&o, &rows, read, skipped, load_writer_errors(w),
                  load_now() - start, rc < 0);
+    load_rows_report(&rows, stderr);
 
     rc = (rc == 0 && load_writer_errors(w) == 0) ? 0 : 1;
 
@@ -398,6 +527,7 @@ done:
     load_rows_free(&rows);
     load_writer_free(w);
     load_schema_free(&schema);
+    load_vocab_free(&vocab);
     csv_close(csv);
 
     if (fp != NULL && fp != stdin) {

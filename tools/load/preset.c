@@ -1,6 +1,7 @@
 /*
- * icp-load presets: how the column headers of a CRM's companies export
- * map onto the firmographic fields of docs/redis.md.
+ * icp-load presets: how the column headers of a CRM's companies export,
+ * or of a reverse-IP provider's, map onto the firmographic fields of
+ * docs/redis.md.
  *
  * Columns a preset does not name still load, under their header turned
  * into a field name ("Year Founded" -> year_founded).  Owners, dates,
@@ -74,6 +75,44 @@ static const load_map_t  load_salesforce[] = {
 };
 
 
+/*
+ * A reverse-IP or enrichment export (Clearbit Reveal, 6sense, Demandbase,
+ * People Data Labs and the like, as CSV): the headers such exports use
+ * for the address or network, the company and the match confidence.
+ * Columns already named ip, cidr, domain, ... need no mapping.
+ */
+static const load_map_t  load_reverse_ip[] = {
+    { "IP Address", "ip" },
+    { "IP", "ip" },
+    { "Network", "cidr" },
+    { "IP Range", "cidr" },
+    { "CIDR", "cidr" },
+    { "Company Domain", "domain" },
+    { "Domain", "domain" },
+    { "Website", "domain" },
+    { "Company Name", "company" },
+    { "Company", "company" },
+    { "Name", "company" },
+    { "Industry", "industry" },
+    { "SIC", "sic" },
+    { "NAICS", "naics" },
+    { "Employee Count", "employees" },
+    { "Employees", "employees" },
+    { "Employee Range", "employees" },
+    { "Size", "employees" },
+    { "Annual Revenue", "revenue" },
+    { "Revenue", "revenue" },
+    { "Revenue Range", "revenue" },
+    { "Country", "country" },
+    { "Country Code", "country" },
+    { "Confidence", "confidence" },
+    { "Match Confidence", "confidence" },
+    { "Confidence Score", "confidence" },
+    { "Score", "confidence" },
+    { NULL, NULL }
+};
+
+
 const load_map_t *
 load_preset(const char *name)
 {
@@ -83,6 +122,10 @@ load_preset(const char *name)
 
     if (strcmp(name, "salesforce") == 0) {
         return load_salesforce;
+    }
+
+    if (strcmp(name, "reverse-ip") == 0) {
+        return load_reverse_ip;
     }
 
     return NULL;

@@ -1,6 +1,6 @@
 /*
  * icp-load column mappings: --map COL=FIELD pairs and the presets for
- * CRM exports (--preset hubspot, --preset salesforce).
+ * CRM and reverse-IP exports (--preset hubspot, salesforce, reverse-ip).
  */
 
 #ifndef ICP_LOAD_PRESET_H

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "schema.h"
 
@@ -23,29 +22,22 @@ static const struct {
 };
 
 
-/*
- * CRMs export countries by name; rules compare ISO 3166 codes
- * ("country in (US, CA, GB, DE)").  The names of the countries most B2B
- * exports hold are translated; any other value stays as written.
- */
+/* fields whose cells are more than text */
 static const struct {
-    const char  *name;
-    const char  *code;
-} load_countries[] = {
-    { "United States", "US" }, { "United States of America", "US" },
-    { "USA", "US" }, { "U.S.", "US" }, { "U.S.A.", "US" },
-    { "Canada", "CA" }, { "Mexico", "MX" }, { "Brazil", "BR" },
-    { "United Kingdom", "GB" }, { "UK", "GB" }, { "Great Britain", "GB" },
-    { "Ireland", "IE" }, { "Germany", "DE" }, { "Deutschland", "DE" },
-    { "France", "FR" }, { "Spain", "ES" }, { "Italy", "IT" },
-    { "Netherlands", "NL" }, { "The Netherlands", "NL" },
-    { "Belgium", "BE" }, { "Switzerland", "CH" }, { "Austria", "AT" },
-    { "Sweden", "SE" }, { "Norway", "NO" }, { "Denmark", "DK" },
-    { "Finland", "FI" }, { "Poland", "PL" }, { "Portugal", "PT" },
-    { "Israel", "IL" }, { "India", "IN" }, { "Singapore", "SG" },
-    { "Japan", "JP" }, { "South Korea", "KR" }, { "China", "CN" },
-    { "Australia", "AU" }, { "New Zealand", "NZ" },
-    { NULL, NULL }
+    const char    *name;
+    load_value_t   value;
+} load_values[] = {
+    { "tech", LOAD_VAL_LIST },
+    { "country", LOAD_VAL_COUNTRY },
+    { "employees", LOAD_VAL_AMOUNT },
+    { "revenue", LOAD_VAL_AMOUNT },
+    { "confidence", LOAD_VAL_CONFIDENCE },
+    { "industry", LOAD_VAL_INDUSTRY },
+    { "sic", LOAD_VAL_SIC },
+    { "naics", LOAD_VAL_NAICS },
+    { "source", LOAD_VAL_SOURCE },
+    { "as_of", LOAD_VAL_AS_OF },
+    { NULL, LOAD_VAL_TEXT }
 };
 
 
@@ -154,16 +146,83 @@ load_schema_col(load_schema_t *schema, size_t i, const char *header,
         *key = i;
     }
 
-    if (strcmp(col->field, "employees") == 0
-        || strcmp(col->field, "revenue") == 0)
-    {
-        col->value = LOAD_VAL_NUMBER;
+    for (j = 0; load_values[j].name != NULL; j++) {
+        if (strcmp(col->field, load_values[j].name) == 0) {
+            col->value = load_values[j].value;
+        }
+    }
 
-    } else if (strcmp(col->field, "tech") == 0) {
-        col->value = LOAD_VAL_LIST;
+    switch (col->value) {
+    case LOAD_VAL_INDUSTRY:
+        key = &schema->industry;
+        break;
+    case LOAD_VAL_SIC:
+        key = &schema->sic;
+        break;
+    case LOAD_VAL_NAICS:
+        key = &schema->naics;
+        break;
+    case LOAD_VAL_SOURCE:
+        key = &schema->source;
+        break;
+    case LOAD_VAL_AS_OF:
+        key = &schema->as_of;
+        break;
+    default:
+        key = NULL;
+        break;
+    }
 
-    } else if (strcmp(col->field, "country") == 0) {
-        col->value = LOAD_VAL_COUNTRY;
+    if (key != NULL && col->kind == LOAD_COL_FIELD) {
+        *key = i;
+    }
+
+    return 0;
+}
+
+
+/*
+ * An amount column's range goes to FIELD_range, unless the export has a
+ * column of that name already: a second value for one field in one HSET
+ * would silently replace the first.
+ */
+static int
+load_schema_derived(load_schema_t *schema, char *err, size_t size)
+{
+    size_t       i, j;
+    load_col_t  *col;
+
+    for (i = 0; i < schema->ncols; i++) {
+        col = &schema->cols[i];
+
+        if (col->kind == LOAD_COL_FIELD
+            && strcmp(col->field, "industry_raw") == 0)
+        {
+            schema->raw = 1;
+        }
+
+        if (col->kind != LOAD_COL_FIELD || col->value != LOAD_VAL_AMOUNT) {
+            continue;
+        }
+
+        col->range = malloc(col->field_len + sizeof("_range"));
+        if (col->range == NULL) {
+            snprintf(err, size, "out of memory");
+            return -1;
+        }
+
+        memcpy(col->range, col->field, col->field_len);
+        memcpy(col->range + col->field_len, "_range", sizeof("_range"));
+
+        for (j = 0; j < schema->ncols; j++) {
+            if (schema->cols[j].kind != LOAD_COL_DROP
+                && strcmp(schema->cols[j].field, col->range) == 0)
+            {
+                free(col->range);
+                col->range = NULL;
+                break;
+            }
+        }
     }
 
     return 0;
@@ -183,6 +242,11 @@ load_schema_init(load_schema_t *schema, const csv_field_t *header,
     schema->cidr = -1;
     schema->domain = -1;
     schema->contact = -1;
+    schema->industry = -1;
+    schema->sic = -1;
+    schema->naics = -1;
+    schema->source = -1;
+    schema->as_of = -1;
 
     schema->cols = calloc(n, sizeof(load_col_t));
     if (schema->cols == NULL) {
@@ -200,7 +264,7 @@ load_schema_init(load_schema_t *schema, const csv_field_t *header,
         }
 
         len = header[i].len;
-        load_value(&schema->cols[i], name, &len);
+        load_value(NULL, &schema->cols[i], name, &len);
 
         if (load_schema_col(schema, i, name, maps, preset, err, size) != 0) {
             free(name);
@@ -218,7 +282,7 @@ load_schema_init(load_schema_t *schema, const csv_field_t *header,
         return -1;
     }
 
-    return 0;
+    return load_schema_derived(schema, err, size);
 }
 
 
@@ -233,6 +297,7 @@ load_schema_free(load_schema_t *schema)
 
     for (i = 0; i < schema->ncols; i++) {
         free(schema->cols[i].field);
+        free(schema->cols[i].range);
     }
 
     free(schema->cols);
@@ -240,78 +305,12 @@ load_schema_free(load_schema_t *schema)
 }
 
 
-/*
- * "$1,200,000.00" -> "1200000": thousands separators, blanks, currency
- * signs and a leading currency code ("USD 25,000,000", as multi-currency
- * Salesforce orgs export) go, and so does a fraction.  Anything else
- * ("51-200", "1.2M") stays as written: the rules decide what to make of it.
- */
-static void
-load_number(char *value, size_t *len)
-{
-    size_t          i, n, digits, dots, start;
-    unsigned char   c;
-
-    digits = 0;
-    dots = 0;
-    start = 0;
-
-    if (*len > 4 && isupper((unsigned char) value[0])
-        && isupper((unsigned char) value[1])
-        && isupper((unsigned char) value[2]) && value[3] == ' ')
-    {
-        start = 4;
-    }
-
-    for (i = start; i < *len; i++) {
-        c = value[i];
-
-        if (isdigit(c)) {
-            digits++;
-
-        } else if (c == '.') {
-            dots++;
-
-        } else if (c == ',' || c == ' ' || c == '$') {
-            continue;
-
-        } else if (c == 0xc2 && i + 1 < *len
-                   && (unsigned char) value[i + 1] == 0xa3)
-        {
-            i++;                                        /* pound sign */
-
-        } else if (c == 0xe2 && i + 2 < *len
-                   && (unsigned char) value[i + 1] == 0x82
-                   && (unsigned char) value[i + 2] == 0xac)
-        {
-            i += 2;                                     /* euro sign */
-
-        } else {
-            return;
-        }
-    }
-
-    if (digits == 0 || dots > 1) {
-        return;
-    }
-
-    n = 0;
-
-    for (i = start; i < *len && value[i] != '.'; i++) {
-        if (isdigit((unsigned char) value[i])) {
-            value[n++] = value[i];
-        }
-    }
-
-    value[n] = '\0';
-    *len = n;
-}
-
-
 void
-load_value(const load_col_t *col, char *value, size_t *len)
+load_value(const load_vocab_t *vocab, const load_col_t *col, char *value,
+    size_t *len)
 {
-    size_t  i, start, end;
+    size_t       i, start, end;
+    const char  *code;
 
     start = 0;
     end = *len;
@@ -332,10 +331,6 @@ load_value(const load_col_t *col, char *value, size_t *len)
     value[*len] = '\0';
 
     switch (col->value) {
-    case LOAD_VAL_NUMBER:
-        load_number(value, len);
-        break;
-
     case LOAD_VAL_LIST:
         for (i = 0; i < *len; i++) {
             if (value[i] == ';') {
@@ -345,15 +340,10 @@ load_value(const load_col_t *col, char *value, size_t *len)
         break;
 
     case LOAD_VAL_COUNTRY:
-        for (i = 0; load_countries[i].name != NULL; i++) {
-            /* the first letters first: this runs for every row */
-            if (toupper((unsigned char) value[0]) == load_countries[i].name[0]
-                && strcasecmp(value, load_countries[i].name) == 0)
-            {
-                *len = 2;
-                memcpy(value, load_countries[i].code, 3);
-                break;
-            }
+        code = vocab ? load_country(vocab, value, *len) : NULL;
+        if (code != NULL) {
+            memcpy(value, code, 3);
+            *len = 2;
         }
         break;
 

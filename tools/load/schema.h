@@ -11,6 +11,7 @@
 
 #include "csv.h"
 #include "preset.h"
+#include "vocab.h"
 
 
 typedef enum {
@@ -23,11 +24,18 @@ typedef enum {
 } load_kind_t;
 
 
+/* How a field's cell is normalised (load_value(), then row.c). */
 typedef enum {
     LOAD_VAL_TEXT = 0,
-    LOAD_VAL_NUMBER,        /* employees, revenue: digits only */
     LOAD_VAL_LIST,          /* tech: ';' separators become ',' */
-    LOAD_VAL_COUNTRY        /* country: common names become ISO codes */
+    LOAD_VAL_COUNTRY,       /* country: names and codes become alpha-2 */
+    LOAD_VAL_AMOUNT,        /* employees, revenue: a plain number */
+    LOAD_VAL_CONFIDENCE,    /* 0 to 100 */
+    LOAD_VAL_INDUSTRY,      /* the label: mapped with the codes */
+    LOAD_VAL_SIC,
+    LOAD_VAL_NAICS,
+    LOAD_VAL_SOURCE,        /* a row's own provenance, over the defaults */
+    LOAD_VAL_AS_OF          /* a date */
 } load_value_t;
 
 
@@ -36,6 +44,8 @@ typedef struct {
     load_value_t   value;
     char          *field;
     size_t         field_len;
+    char          *range;       /* AMOUNT: "employees_range", or NULL when
+                                   a column of the export has that name */
 } load_col_t;
 
 
@@ -46,6 +56,12 @@ typedef struct {
     int            cidr;
     int            domain;
     int            contact;
+    int            industry;    /* and of the columns a row's derived */
+    int            sic;         /* fields come from, or -1 */
+    int            naics;
+    int            source;
+    int            as_of;
+    unsigned       raw:1;       /* industry_raw is a column of its own */
 } load_schema_t;
 
 
@@ -64,7 +80,12 @@ void load_schema_free(load_schema_t *schema);
 /* out gets at most size - 1 bytes and a NUL */
 void load_field_name(const char *name, char *out, size_t size);
 
-/* Normalises a field cell in place: leading and trailing blanks go. */
-void load_value(const load_col_t *col, char *value, size_t *len);
+/*
+ * Normalises a field cell in place: leading and trailing blanks go, a
+ * LIST gets ',' separators, a COUNTRY known to vocab (NULL: none is) its
+ * alpha-2 code.  The other kinds are parsed by the row (row.c).
+ */
+void load_value(const load_vocab_t *vocab, const load_col_t *col,
+    char *value, size_t *len);
 
 #endif /* ICP_LOAD_SCHEMA_H */
