@@ -19,11 +19,15 @@
 #include "preset.h"
 #include "row.h"
 #include "schema.h"
+#include "sentinel.h"
 #include "writer.h"
 
 
 typedef struct {
     const char         *redis;
+    const char        **sentinels;
+    size_t              nsentinels;
+    const char         *master;
     int                 db;
     const char         *password;
     const char         *prefix;
@@ -37,7 +41,8 @@ typedef struct {
 
 
 static const char  *load_usage =
-    "usage: icp-load [--redis ADDR] [--db N] [--password S] [--prefix P]\n"
+    "usage: icp-load [--redis ADDR | --sentinel ADDR ... --master NAME]\n"
+    "                [--db N] [--password S] [--prefix P]\n"
     "                [--ttl T] [--map COL=FIELD ...]"
     " [--preset hubspot|salesforce]\n"
     "                [--dry-run] [--strict] FILE.csv\n"
@@ -47,6 +52,10 @@ static const char  *load_usage =
     "be - for standard input.\n"
     "\n"
     "  --redis ADDR     host:port or unix:/path (default 127.0.0.1:6379)\n"
+    "  --sentinel ADDR  ask this Sentinel (host:port; repeatable, tried\n"
+    "                   in order) where the primary is, and again after\n"
+    "                   a failover\n"
+    "  --master NAME    the primary's name in Sentinel\n"
     "  --db N           SELECT N first\n"
     "  --password S     AUTH S first\n"
     "  --prefix P       key prefix (default icp:)\n"
@@ -106,12 +115,14 @@ load_parse_ttl(const char *text, char *out, size_t size)
 static int
 load_parse_args(load_opts_t *o, int argc, char **argv, char *ttl, size_t size)
 {
-    int    c, nmaps;
+    int    c, nmaps, redis;
     char  *eq, *end;
     long   db;
 
     static const struct option  options[] = {
         { "redis", required_argument, NULL, 'r' },
+        { "sentinel", required_argument, NULL, 'S' },
+        { "master", required_argument, NULL, 'M' },
         { "db", required_argument, NULL, 'n' },
         { "password", required_argument, NULL, 'a' },
         { "prefix", required_argument, NULL, 'p' },
@@ -130,17 +141,28 @@ load_parse_args(load_opts_t *o, int argc, char **argv, char *ttl, size_t size)
     o->prefix = "icp:";
 
     o->maps = calloc(argc + 1, sizeof(load_map_t));
-    if (o->maps == NULL) {
+    o->sentinels = calloc(argc, sizeof(const char *));
+    if (o->maps == NULL || o->sentinels == NULL) {
         fprintf(stderr, "icp-load: out of memory\n");
         return -1;
     }
 
     nmaps = 0;
+    redis = 0;
 
     while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         switch (c) {
         case 'r':
             o->redis = optarg;
+            redis = 1;
+            break;
+
+        case 'S':
+            o->sentinels[o->nsentinels++] = optarg;
+            break;
+
+        case 'M':
+            o->master = optarg;
             break;
 
         case 'n':
@@ -214,6 +236,14 @@ load_parse_args(load_opts_t *o, int argc, char **argv, char *ttl, size_t size)
 
     if (optind + 1 != argc) {
         fputs(load_usage, stderr);
+        return -1;
+    }
+
+    if ((o->nsentinels > 0) != (o->master != NULL)
+        || (o->nsentinels > 0 && redis))
+    {
+        fprintf(stderr, "icp-load: --sentinel and --master go together, "
+                "instead of --redis\n");
         return -1;
     }
 
@@ -325,6 +355,7 @@ main(int argc, char **argv)
 
     if (load_parse_args(&o, argc, argv, ttl, sizeof(ttl)) != 0) {
         free(o.maps);
+        free(o.sentinels);
         return 2;
     }
 
@@ -363,8 +394,11 @@ main(int argc, char **argv)
     }
 
     w = o.dry_run ? load_writer_print(stdout)
-                  : load_writer_redis(o.redis, o.db, o.password, o.file, err,
-                                      sizeof(err));
+        : o.nsentinels > 0 ? load_sentinel_writer(o.sentinels, o.nsentinels,
+                                                  o.master, o.db, o.password,
+                                                  o.file, err, sizeof(err))
+        : load_writer_redis(o.redis, o.db, o.password, o.file, err,
+                            sizeof(err));
     if (w == NULL) {
         fprintf(stderr, "icp-load: %s\n", o.dry_run ? "out of memory" : err);
         goto done;
@@ -405,6 +439,7 @@ done:
     }
 
     free(o.maps);
+    free(o.sentinels);
 
     return rc;
 }
