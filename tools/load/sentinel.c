@@ -30,6 +30,7 @@
 typedef struct {
     const char   *master;
     char          primary[300];     /* the address last handed out */
+    char          said[256];        /* the failure last reported */
     double        deadline;
     size_t        n;
     const char   *sentinels[];
@@ -132,12 +133,14 @@ load_sentinel_locate(void *data, unsigned attempt, const char *why,
 
     s = data;
 
+    /* a failover fails the same way every LOAD_SENTINEL_PAUSE_MS */
+    if (why != NULL && strcmp(why, s->said) != 0) {
+        fprintf(stderr, "icp-load: %s; asking Sentinel again\n", why);
+        snprintf(s->said, sizeof(s->said), "%s", why);
+    }
+
     if (attempt == 0) {
         s->deadline = load_sentinel_now() + LOAD_SENTINEL_WAIT_MS / 1000.0;
-
-        if (why != NULL) {
-            fprintf(stderr, "icp-load: %s; asking Sentinel again\n", why);
-        }
 
     } else if (load_sentinel_now() >= s->deadline) {
         snprintf(err, errsize, "no writable primary for \"%s\" in %d s: %s",

@@ -238,6 +238,9 @@ load_writer_located(load_writer_locate_pt locate, void *data, int db,
         return NULL;
     }
 
+    /* the first failure starts a wait of its own */
+    w->attempt = 0;
+
     return w;
 }
 
