@@ -388,9 +388,13 @@ use warnings;
 use POSIX qw(WNOHANG);
 use Time::HiRes qw(sleep time);
 
+# name: its dir under $tmp (default redis); conf: a config file to read
+# first (a Sentinel's); args: more redis-server arguments
 sub start {
-    my ($class, $tmp) = @_;
-    my $self = bless { port => IcpTest::free_port(), dir => "$tmp/redis" },
+    my ($class, $tmp, %opt) = @_;
+    my $self = bless { port => IcpTest::free_port(),
+                       dir => "$tmp/" . ($opt{name} || 'redis'),
+                       conf => $opt{conf}, args => $opt{args} || [] },
         $class;
 
     mkdir $self->{dir};
@@ -408,9 +412,11 @@ sub spawn {
     my $pid = fork // die "fork: $!";
 
     if ($pid == 0) {
-        exec 'redis-server', '--port', $self->{port}, '--bind', '127.0.0.1',
+        exec 'redis-server', grep(defined, $self->{conf}),
+            '--port', $self->{port}, '--bind', '127.0.0.1',
             '--save', '', '--appendonly', 'no', '--dir', $self->{dir},
-            '--daemonize', 'no', '--logfile', "$self->{dir}/redis.log"
+            '--daemonize', 'no', '--logfile', "$self->{dir}/redis.log",
+            @{ $self->{args} }
             or exit 127;
     }
 

@@ -20,12 +20,16 @@
 #include "preset.h"
 #include "row.h"
 #include "schema.h"
+#include "sentinel.h"
 #include "vocab.h"
 #include "writer.h"
 
 
 typedef struct {
     const char         *redis;
+    const char        **sentinels;
+    size_t              nsentinels;
+    const char         *master;
     int                 db;
     const char         *password;
     const char         *prefix;
@@ -42,7 +46,8 @@ typedef struct {
 
 
 static const char  *load_usage =
-    "usage: icp-load [--redis ADDR] [--db N] [--password S] [--prefix P]\n"
+    "usage: icp-load [--redis ADDR | --sentinel ADDR ... --master NAME]\n"
+    "                [--db N] [--password S] [--prefix P]\n"
     "                [--ttl T] [--map COL=FIELD ...]"
     " [--preset hubspot|salesforce|reverse-ip]\n"
     "                [--source NAME] [--as-of YYYY-MM-DD]"
@@ -53,6 +58,10 @@ static const char  *load_usage =
     "be - for standard input.\n"
     "\n"
     "  --redis ADDR     host:port or unix:/path (default 127.0.0.1:6379)\n"
+    "  --sentinel ADDR  ask this Sentinel (host:port; repeatable, tried\n"
+    "                   in order) where the primary is, and again after\n"
+    "                   a failover\n"
+    "  --master NAME    the primary's name in Sentinel\n"
     "  --db N           SELECT N first\n"
     "  --password S     AUTH S first\n"
     "  --prefix P       key prefix (default icp:)\n"
@@ -191,19 +200,21 @@ static int
 load_parse_args(load_opts_t *o, int argc, char **argv, char *ttl, size_t size,
     char *as_of, char *source)
 {
-    int    c, nmaps;
+    int    c, nmaps, redis;
     char  *eq, *end;
     long   db;
 
     static const struct option  options[] = {
         { "redis", required_argument, NULL, 'r' },
+        { "sentinel", required_argument, NULL, 'S' },
+        { "master", required_argument, NULL, 'M' },
         { "db", required_argument, NULL, 'n' },
         { "password", required_argument, NULL, 'a' },
         { "prefix", required_argument, NULL, 'p' },
         { "ttl", required_argument, NULL, 't' },
         { "map", required_argument, NULL, 'm' },
         { "preset", required_argument, NULL, 'P' },
-        { "source", required_argument, NULL, 'S' },
+        { "source", required_argument, NULL, 'o' },
         { "as-of", required_argument, NULL, 'A' },
         { "dry-run", no_argument, NULL, 'd' },
         { "strict", no_argument, NULL, 's' },
@@ -217,17 +228,28 @@ load_parse_args(load_opts_t *o, int argc, char **argv, char *ttl, size_t size,
     o->prefix = "icp:";
 
     o->maps = calloc(argc + 1, sizeof(load_map_t));
-    if (o->maps == NULL) {
+    o->sentinels = calloc(argc, sizeof(const char *));
+    if (o->maps == NULL || o->sentinels == NULL) {
         fprintf(stderr, "icp-load: out of memory\n");
         return -1;
     }
 
     nmaps = 0;
+    redis = 0;
 
     while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         switch (c) {
         case 'r':
             o->redis = optarg;
+            redis = 1;
+            break;
+
+        case 'S':
+            o->sentinels[o->nsentinels++] = optarg;
+            break;
+
+        case 'M':
+            o->master = optarg;
             break;
 
         case 'n':
@@ -282,7 +304,7 @@ load_parse_args(load_opts_t *o, int argc, char **argv, char *ttl, size_t size,
             o->preset_name = optarg;
             break;
 
-        case 'S':
+        case 'o':
             if (!load_source_ok(optarg)) {
                 fprintf(stderr, "icp-load: --source: \"%s\": expected 1 to "
                         "64 letters, digits, '.', '_' or '-'\n", optarg);
@@ -322,6 +344,14 @@ load_parse_args(load_opts_t *o, int argc, char **argv, char *ttl, size_t size,
 
     if (optind + 1 != argc) {
         fputs(load_usage, stderr);
+        return -1;
+    }
+
+    if ((o->nsentinels > 0) != (o->master != NULL)
+        || (o->nsentinels > 0 && redis))
+    {
+        fprintf(stderr, "icp-load: --sentinel and --master go together, "
+                "instead of --redis\n");
         return -1;
     }
 
@@ -439,6 +469,7 @@ main(int argc, char **argv)
         != 0)
     {
         free(o.maps);
+        free(o.sentinels);
         return 2;
     }
 
@@ -483,8 +514,11 @@ main(int argc, char **argv)
     }
 
     w = o.dry_run ? load_writer_print(stdout)
-                  : load_writer_redis(o.redis, o.db, o.password, o.file, err,
-                                      sizeof(err));
+        : o.nsentinels > 0 ? load_sentinel_writer(o.sentinels, o.nsentinels,
+                                                  o.master, o.db, o.password,
+                                                  o.file, err, sizeof(err))
+        : load_writer_redis(o.redis, o.db, o.password, o.file, err,
+                            sizeof(err));
     if (w == NULL) {
         fprintf(stderr, "icp-load: %s\n", o.dry_run ? "out of memory" : err);
         goto done;
@@ -535,6 +569,7 @@ done:
     }
 
     free(o.maps);
+    free(o.sentinels);
 
     return rc;
 }
