@@ -117,7 +117,7 @@ static void
 test_counts(void **state)
 {
     rpt_t                   *r;
-    rpt_filter_t             filter = { NULL, NULL, NULL };
+    rpt_filter_t             filter = { NULL, NULL, NULL, 0, 0 };
     const rpt_result_t      *res;
     const rpt_experiment_t  *ex;
     const rpt_variant_t     *c, *b;
@@ -176,17 +176,17 @@ test_counts(void **state)
      * s2 has v2 (control) and v5, v6 (b, v6 converted) */
     assert_int_equal(ex->nsegments, 2);
     assert_string_equal(ex->segments[0].name.data, "s1");
-    assert_int_equal(ex->segments[0].exposed[0], 1);
-    assert_int_equal(ex->segments[0].converted[0], 1);
-    assert_int_equal(ex->segments[0].exposed[1], 1);
-    assert_int_equal(ex->segments[0].converted[1], 1);
+    assert_int_equal(ex->segments[0].cells[0].exposed, 1);
+    assert_int_equal(ex->segments[0].cells[0].converted, 1);
+    assert_int_equal(ex->segments[0].cells[1].exposed, 1);
+    assert_int_equal(ex->segments[0].cells[1].converted, 1);
     assert_string_equal(ex->segments[1].name.data, "s2");
-    assert_int_equal(ex->segments[1].exposed[0], 1);
-    assert_int_equal(ex->segments[1].converted[0], 0);
-    assert_int_equal(ex->segments[1].exposed[1], 2);
-    assert_int_equal(ex->segments[1].converted[1], 1);
+    assert_int_equal(ex->segments[1].cells[0].exposed, 1);
+    assert_int_equal(ex->segments[1].cells[0].converted, 0);
+    assert_int_equal(ex->segments[1].cells[1].exposed, 2);
+    assert_int_equal(ex->segments[1].cells[1].converted, 1);
     assert_int_equal(ex->npersonas, 1);
-    assert_int_equal(ex->personas[0].exposed[1], 3);
+    assert_int_equal(ex->personas[0].cells[1].exposed, 3);
 
     rpt_free(r);
 }
@@ -196,7 +196,7 @@ static void
 test_goal_filter(void **state)
 {
     rpt_t                   *r;
-    rpt_filter_t             filter = { NULL, "signup", NULL };
+    rpt_filter_t             filter = { NULL, "signup", NULL, 0, 0 };
     const rpt_result_t      *res;
     const rpt_experiment_t  *ex;
 
@@ -220,7 +220,8 @@ static void
 test_experiment_and_since_filters(void **state)
 {
     rpt_t               *r;
-    rpt_filter_t         filter = { "e2", NULL, "2026-11-23T10:00:03" };
+    rpt_filter_t         filter = { "e2", NULL, "2026-11-23T10:00:03",
+                                    0, 0 };
     const rpt_result_t  *res;
 
     (void) state;
@@ -260,7 +261,7 @@ static void
 test_order_by_time(void **state)
 {
     rpt_t                   *r;
-    rpt_filter_t             filter = { NULL, NULL, NULL };
+    rpt_filter_t             filter = { NULL, NULL, NULL, 0, 0 };
     const rpt_result_t      *res;
     const rpt_experiment_t  *ex;
 
@@ -280,10 +281,10 @@ test_order_by_time(void **state)
 
     assert_int_equal(ex->nsegments, 2);
     assert_string_equal(ex->segments[0].name.data, "early");
-    assert_int_equal(ex->segments[0].exposed[1], 1);
+    assert_int_equal(ex->segments[0].cells[1].exposed, 1);
     assert_string_equal(ex->segments[1].name.data, "late");
-    assert_int_equal(ex->segments[1].exposed[0], 1);
-    assert_int_equal(ex->segments[1].exposed[1], 0);
+    assert_int_equal(ex->segments[1].cells[0].exposed, 1);
+    assert_int_equal(ex->segments[1].cells[1].exposed, 0);
 
     rpt_free(r);
 }
@@ -293,7 +294,7 @@ static void
 test_edges(void **state)
 {
     rpt_t                   *r;
-    rpt_filter_t             filter = { NULL, NULL, NULL };
+    rpt_filter_t             filter = { NULL, NULL, NULL, 0, 0 };
     const rpt_result_t      *res;
     const rpt_experiment_t  *ex;
     const rpt_variant_t     *v;

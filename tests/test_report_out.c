@@ -28,7 +28,7 @@ static rpt_t *
 feed(void)
 {
     rpt_t         *r;
-    rpt_filter_t   filter = { NULL, NULL, NULL };
+    rpt_filter_t   filter = { NULL, NULL, NULL, 0, 0 };
     char           line[512];
     int            i;
 
@@ -36,14 +36,16 @@ feed(void)
     assert_non_null(r);
 
     for (i = 0; i < 30; i++) {
-        snprintf(line, sizeof(line), "{\"type\":\"exposure\",\"vid\":\"v%d\","
+        snprintf(line, sizeof(line), "{\"ts\":\"2026-11-23T10:00:00Z\","
+                 "\"type\":\"exposure\",\"vid\":\"v%d\","
                  "\"seg\":\"s\\u0007x\",\"per\":\"p\",\"exp\":\"<e&\\\"1>\","
                  "\"var\":\"control\",\"weights\":{\"control\":50,\"b\":50}}",
                  i);
         assert_int_equal(rpt_add_line(r, line, strlen(line)), 0);
 
         if (i < 3) {
-            snprintf(line, sizeof(line), "{\"type\":\"conversion\","
+            snprintf(line, sizeof(line), "{\"ts\":\"2026-11-23T11:00:00Z\","
+                     "\"type\":\"conversion\","
                      "\"vid\":\"v%d\",\"assignments\":[{\"exp\":"
                      "\"<e&\\\"1>\",\"var\":\"control\"}]}", i);
             assert_int_equal(rpt_add_line(r, line, strlen(line)), 0);
@@ -51,7 +53,8 @@ feed(void)
     }
 
     for (i = 0; i < 20; i++) {
-        snprintf(line, sizeof(line), "{\"type\":\"exposure\",\"vid\":\"v%d\","
+        snprintf(line, sizeof(line), "{\"ts\":\"2026-11-23T10:00:00Z\","
+                 "\"type\":\"exposure\",\"vid\":\"v%d\","
                  "\"seg\":\"s\",\"per\":\"p\",\"exp\":\"fine\","
                  "\"var\":\"%s\",\"weights\":{\"a\":50,\"b\":50}}",
                  i, i % 2 ? "a" : "b");
@@ -109,7 +112,8 @@ test_text(void **state)
 
     assert_int_equal(count(text, "SAMPLE RATIO MISMATCH"), 1);
     assert_int_equal(count(text, "Sample ratio: OK"), 1);
-    assert_non_null(strstr(text, "Experiment <e&\"1>: 30 visitors"));
+    assert_non_null(strstr(text, "Experiment <e&\"1>, 2026-11-23 to "
+                            "2026-11-23: 30 visitors"));
     /*
      * 3/30 = 10.00%; Wilson by hand: denom = 1 + 3.8415/30 = 1.12805,
      * center = (0.1 + 3.8415/60) / denom = 0.145406, half = 1.959964 /
@@ -170,9 +174,11 @@ test_html(void **state)
     assert_null(strstr(text, "src="));
     assert_null(strstr(text, "href="));
     assert_null(strstr(text, "url("));
-    /* one chart per experiment */
-    assert_int_equal(count(text, "<svg "), 2);
-    assert_int_equal(count(text, "</svg>"), 2);
+    /* two charts per experiment: the rates and the trend */
+    assert_int_equal(count(text, "<svg "), 4);
+    assert_int_equal(count(text, "</svg>"), 4);
+    assert_int_equal(count(text, "aria-label=\"cumulative conversion rate "
+                               "by day\""), 2);
     assert_non_null(strstr(text, "</html>\n"));
 
     free(text);
