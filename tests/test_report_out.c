@@ -185,6 +185,98 @@ test_html(void **state)
 }
 
 
+/*
+ * Two phases with values, pooled or not: the value table, the phase in
+ * the heading, the pooling warning, the exploratory label, the trend.
+ */
+static char *
+render_phases(writer_pt writer, unsigned pooled)
+{
+    int            i;
+    rpt_t         *r;
+    char           line[512], *text;
+    size_t         len;
+    FILE          *out;
+    rpt_filter_t   filter = { NULL, NULL, NULL, 0, 0 };
+
+    filter.all_phases = pooled;
+    r = rpt_new(&filter);
+    assert_non_null(r);
+
+    for (i = 0; i < 40; i++) {
+        snprintf(line, sizeof(line), "{\"ts\":\"2026-11-%02dT10:00:00Z\","
+                 "\"type\":\"exposure\",\"vid\":\"v%d\",\"seg\":\"s\","
+                 "\"per\":\"p\",\"exp\":\"e\",\"var\":\"%s\","
+                 "\"phase\":\"%s\",\"weights\":{\"a\":1,\"b\":1}}",
+                 (i < 20 ? 20 : 21) + i % 4, i, i % 2 ? "a" : "b",
+                 i < 20 ? "0000000a" : "0000000b");
+        assert_int_equal(rpt_add_line(r, line, strlen(line)), 0);
+
+        snprintf(line, sizeof(line), "{\"ts\":\"2026-11-24T10:00:00Z\","
+                 "\"type\":\"conversion\",\"vid\":\"v%d\",\"value\":%d,"
+                 "\"assignments\":[{\"exp\":\"e\",\"var\":\"%s\"}]}",
+                 i, 100 + i, i % 2 ? "a" : "b");
+        assert_int_equal(rpt_add_line(r, line, strlen(line)), 0);
+    }
+
+    out = open_memstream(&text, &len);
+    assert_non_null(out);
+    writer(out, rpt_finish(r));
+    assert_int_equal(fclose(out), 0);
+    rpt_free(r);
+
+    return text;
+}
+
+
+static void
+test_phases_values_trend(void **state)
+{
+    char  *text;
+
+    (void) state;
+
+    text = render_phases(rpt_write_text, 0);
+    assert_non_null(strstr(text, "Experiment e, phase 0000000b (latest of "
+                                 "2 phases)"));
+    assert_non_null(strstr(text, "phase 0000000a (earlier of 2 phases)"));
+    assert_int_equal(count(text, "Value per visitor"), 2);
+    assert_int_equal(count(text, "exploratory"), 4);
+    assert_null(strstr(text, "WARNING"));
+    free(text);
+
+    text = render_phases(rpt_write_text, 1);
+    assert_int_equal(count(text, "WARNING: 2 phases pooled"), 1);
+    assert_non_null(strstr(text, "window 30d, phases pooled"));
+    free(text);
+
+    text = render_phases(rpt_write_json, 0);
+    assert_int_equal(count(text, "\"phase\":\"0000000"), 2);
+    assert_int_equal(count(text, "\"value\":{\"visitors\":10,"), 4);
+    /* the converted visitors of a variant of phase a by day, 20 to 24
+     * Nov: none, and then all, their conversions being on the 24th; a
+     * variant without visitors yet has no rate */
+    assert_non_null(strstr(text, "\"days\":[\"2026-11-20\",\"2026-11-21\","
+                                 "\"2026-11-22\",\"2026-11-23\","
+                                 "\"2026-11-24\"]"));
+    assert_non_null(strstr(text, "\"converted\":[0,0,0,0,10]"));
+    assert_non_null(strstr(text, "\"rate\":[null,"));
+    free(text);
+
+    text = render_phases(rpt_write_json, 1);
+    assert_int_equal(count(text, "\"phases_pooled\":2,\"warning\":"), 1);
+    free(text);
+
+    text = render_phases(rpt_write_html, 1);
+    assert_int_equal(count(text, "2 phases pooled"), 1);
+    assert_int_equal(count(text, "Value per visitor"), 1);
+    assert_int_equal(count(text, "<polyline points="), 2);
+    assert_int_equal(count(text, "Exploratory"), 2);
+    assert_null(strstr(text, "<script"));
+    free(text);
+}
+
+
 int
 main(void)
 {
@@ -192,6 +284,7 @@ main(void)
         cmocka_unit_test(test_text),
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_html),
+        cmocka_unit_test(test_phases_values_trend),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -639,8 +639,8 @@ rpt_html_heading(FILE *out, const rpt_result_t *res, size_t i)
         rpt_html_name(out, &ex->phase);
 
         if (n > 1) {
-            fprintf(out, " (%s of %zu phases)", rank == 1 ? "latest" : "earlier",
-                    n);
+            fprintf(out, " (%s of %zu phases)",
+                    rank == 1 ? "latest" : "earlier", n);
         }
 
         fputs("</span>", out);

@@ -415,8 +415,8 @@ rpt_text_heading(FILE *out, const rpt_result_t *res, size_t i)
         rpt_put_name(out, &ex->phase);
 
         if (n > 1) {
-            fprintf(out, " (%s of %zu phases)", rank == 1 ? "latest" : "earlier",
-                    n);
+            fprintf(out, " (%s of %zu phases)",
+                    rank == 1 ? "latest" : "earlier", n);
         }
     }
 

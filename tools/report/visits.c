@@ -1,8 +1,9 @@
 /*
  * icp-report: open-addressing table of (run, visitor) records.
  *
- * The key is already a hash (of the visitor id) mixed with the run index, so its low bits index the table directly; linear probing at most
- * half full.
+ * The key is already a hash (of the visitor id) mixed with the run
+ * index, so its low bits index the table directly; linear probing at
+ * most half full.
  */
 
 #include <stdlib.h>
