@@ -197,9 +197,10 @@ rpt_cmp_credit(const void *a, const void *b)
  * each run (phase) of the experiment it names: it counts for the run when
  * the visitor was exposed to that same variant, at most the window
  * before.  *last is set to the latest counted conversion of each run.
+ * The credits (NULL when none) are in slot order.
  */
-static rpt_credit_t *
-rpt_credits(rpt_t *r, size_t *ncredits, int64_t *last)
+static int
+rpt_credits(rpt_t *r, rpt_credit_t **out, size_t *ncredits, int64_t *last)
 {
     size_t             i, slot, n, cap;
     uint32_t           run;
@@ -250,7 +251,7 @@ rpt_credits(rpt_t *r, size_t *ncredits, int64_t *last)
                 != 0)
             {
                 free(credits);
-                return NULL;
+                return -1;
             }
 
             credits[n].slot = slot;
@@ -268,11 +269,14 @@ rpt_credits(rpt_t *r, size_t *ncredits, int64_t *last)
         }
     }
 
-    qsort(credits, n, sizeof(rpt_credit_t), rpt_cmp_credit);
+    if (n) {
+        qsort(credits, n, sizeof(rpt_credit_t), rpt_cmp_credit);
+    }
+
+    *out = credits;
     *ncredits = n;
 
-    /* an empty list is not a failure */
-    return credits ? credits : malloc(1);
+    return 0;
 }
 
 
@@ -528,11 +532,14 @@ rpt_cmp_row(const void *a, const void *b)
 static int
 rpt_results(rpt_t *r)
 {
+    int                rc;
     size_t             i, ncredits;
     int64_t           *last;
     rpt_exp_t         *e;
     rpt_credit_t      *credits;
     rpt_experiment_t  *ex;
+
+    credits = NULL;
 
     for (i = 0; i < r->nexps; i++) {
         e = &r->exps[i];
@@ -558,27 +565,20 @@ rpt_results(rpt_t *r)
         last[i] = INT64_MIN;
     }
 
-    credits = rpt_credits(r, &ncredits, last);
+    rc = rpt_credits(r, &credits, &ncredits, last);
 
-    for (i = 0; credits && i < r->nexps; i++) {
-        if (rpt_trend_days(&r->exps[i], last[i], &r->result.experiments[i])
-            != 0)
-        {
-            free(credits);
-            credits = NULL;
-        }
+    for (i = 0; rc == 0 && i < r->nexps; i++) {
+        rc = rpt_trend_days(&r->exps[i], last[i], &r->result.experiments[i]);
+    }
+
+    if (rc == 0) {
+        rc = rpt_count_visits(r, credits, ncredits);
     }
 
     free(last);
-
-    if (credits == NULL || rpt_count_visits(r, credits, ncredits) != 0) {
-        free(credits);
-        return -1;
-    }
-
     free(credits);
 
-    return 0;
+    return rc;
 }
 
 
