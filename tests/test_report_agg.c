@@ -18,6 +18,10 @@
 #include "report/stats.h"
 
 
+#define assert_near(a, b, eps)                                               \
+    assert_true(fabs((double) (a) - (double) (b)) <= (eps))
+
+
 #define W50  ",\"weights\":{\"control\":50,\"b\":50}"
 
 
@@ -117,7 +121,7 @@ static void
 test_counts(void **state)
 {
     rpt_t                   *r;
-    rpt_filter_t             filter = { NULL, NULL, NULL };
+    rpt_filter_t             filter = { NULL, NULL, NULL, 0, 0 };
     const rpt_result_t      *res;
     const rpt_experiment_t  *ex;
     const rpt_variant_t     *c, *b;
@@ -176,17 +180,17 @@ test_counts(void **state)
      * s2 has v2 (control) and v5, v6 (b, v6 converted) */
     assert_int_equal(ex->nsegments, 2);
     assert_string_equal(ex->segments[0].name.data, "s1");
-    assert_int_equal(ex->segments[0].exposed[0], 1);
-    assert_int_equal(ex->segments[0].converted[0], 1);
-    assert_int_equal(ex->segments[0].exposed[1], 1);
-    assert_int_equal(ex->segments[0].converted[1], 1);
+    assert_int_equal(ex->segments[0].cells[0].exposed, 1);
+    assert_int_equal(ex->segments[0].cells[0].converted, 1);
+    assert_int_equal(ex->segments[0].cells[1].exposed, 1);
+    assert_int_equal(ex->segments[0].cells[1].converted, 1);
     assert_string_equal(ex->segments[1].name.data, "s2");
-    assert_int_equal(ex->segments[1].exposed[0], 1);
-    assert_int_equal(ex->segments[1].converted[0], 0);
-    assert_int_equal(ex->segments[1].exposed[1], 2);
-    assert_int_equal(ex->segments[1].converted[1], 1);
+    assert_int_equal(ex->segments[1].cells[0].exposed, 1);
+    assert_int_equal(ex->segments[1].cells[0].converted, 0);
+    assert_int_equal(ex->segments[1].cells[1].exposed, 2);
+    assert_int_equal(ex->segments[1].cells[1].converted, 1);
     assert_int_equal(ex->npersonas, 1);
-    assert_int_equal(ex->personas[0].exposed[1], 3);
+    assert_int_equal(ex->personas[0].cells[1].exposed, 3);
 
     rpt_free(r);
 }
@@ -196,7 +200,7 @@ static void
 test_goal_filter(void **state)
 {
     rpt_t                   *r;
-    rpt_filter_t             filter = { NULL, "signup", NULL };
+    rpt_filter_t             filter = { NULL, "signup", NULL, 0, 0 };
     const rpt_result_t      *res;
     const rpt_experiment_t  *ex;
 
@@ -220,7 +224,8 @@ static void
 test_experiment_and_since_filters(void **state)
 {
     rpt_t               *r;
-    rpt_filter_t         filter = { "e2", NULL, "2026-11-23T10:00:03" };
+    rpt_filter_t         filter = { "e2", NULL, "2026-11-23T10:00:03",
+                                    0, 0 };
     const rpt_result_t  *res;
 
     (void) state;
@@ -260,7 +265,7 @@ static void
 test_order_by_time(void **state)
 {
     rpt_t                   *r;
-    rpt_filter_t             filter = { NULL, NULL, NULL };
+    rpt_filter_t             filter = { NULL, NULL, NULL, 0, 0 };
     const rpt_result_t      *res;
     const rpt_experiment_t  *ex;
 
@@ -280,10 +285,10 @@ test_order_by_time(void **state)
 
     assert_int_equal(ex->nsegments, 2);
     assert_string_equal(ex->segments[0].name.data, "early");
-    assert_int_equal(ex->segments[0].exposed[1], 1);
+    assert_int_equal(ex->segments[0].cells[1].exposed, 1);
     assert_string_equal(ex->segments[1].name.data, "late");
-    assert_int_equal(ex->segments[1].exposed[0], 1);
-    assert_int_equal(ex->segments[1].exposed[1], 0);
+    assert_int_equal(ex->segments[1].cells[0].exposed, 1);
+    assert_int_equal(ex->segments[1].cells[1].exposed, 0);
 
     rpt_free(r);
 }
@@ -293,7 +298,7 @@ static void
 test_edges(void **state)
 {
     rpt_t                   *r;
-    rpt_filter_t             filter = { NULL, NULL, NULL };
+    rpt_filter_t             filter = { NULL, NULL, NULL, 0, 0 };
     const rpt_result_t      *res;
     const rpt_experiment_t  *ex;
     const rpt_variant_t     *v;
@@ -351,6 +356,339 @@ test_edges(void **state)
 }
 
 
+/* A record of any shape, printf-style. */
+static void
+addf(rpt_t *r, const char *fmt, ...)
+{
+    char     line[1024];
+    va_list  ap;
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    add(r, line);
+}
+
+
+#define EXPO  "{\"ts\":\"%s\",\"type\":\"exposure\",\"vid\":\"%s\"," \
+              "\"seg\":\"%s\",\"exp\":\"e\",\"var\":\"%s\"%s}"
+#define CONV  "{\"ts\":\"%s\",\"type\":\"conversion\",\"vid\":\"%s\"," \
+              "\"assignments\":[{\"exp\":\"e\",\"var\":\"%s\"}]%s}"
+
+
+/*
+ * Without weights the control is "control" if there is one, else the
+ * first variant by name, whatever order the lines come in; with weights,
+ * the first of them, and variants they lack follow by name.
+ */
+static void
+test_control_order(void **state)
+{
+    int                  order;
+    rpt_t               *r;
+    rpt_filter_t         filter = { NULL, NULL, NULL, 0, 0 };
+    const rpt_result_t  *res;
+    const char          *vars[] = { "zeta", "control", "alpha" };
+    const char          *names[] = { "zeta", "beta", "alpha" };
+
+    (void) state;
+
+    for (order = 0; order < 3; order++) {
+        r = rpt_new(&filter);
+        addf(r, EXPO, "2026-11-23T10:00:00Z", "v1", "s",
+             vars[order % 3], "");
+        addf(r, EXPO, "2026-11-23T10:00:01Z", "v2", "s",
+             vars[(order + 1) % 3], "");
+        addf(r, EXPO, "2026-11-23T10:00:02Z", "v3", "s",
+             vars[(order + 2) % 3], "");
+        res = rpt_finish(r);
+        assert_string_equal(res->experiments[0].variants[0].name.data,
+                            "control");
+        assert_string_equal(res->experiments[0].variants[1].name.data,
+                            "alpha");
+        assert_string_equal(res->experiments[0].variants[2].name.data,
+                            "zeta");
+        rpt_free(r);
+
+        r = rpt_new(&filter);
+        addf(r, EXPO, "2026-11-23T10:00:00Z", "v1", "s",
+             names[order % 3], "");
+        addf(r, EXPO, "2026-11-23T10:00:01Z", "v2", "s",
+             names[(order + 1) % 3], "");
+        addf(r, EXPO, "2026-11-23T10:00:02Z", "v3", "s",
+             names[(order + 2) % 3], "");
+        res = rpt_finish(r);
+        assert_string_equal(res->experiments[0].variants[0].name.data,
+                            "alpha");
+        rpt_free(r);
+
+        /* weights b, a: b is the control, a stray variant comes last */
+        r = rpt_new(&filter);
+        addf(r, EXPO, "2026-11-23T10:00:00Z", "v1", "s",
+             order ? "a" : "stray", ",\"weights\":{\"b\":1,\"a\":1}");
+        addf(r, EXPO, "2026-11-23T10:00:01Z", "v2", "s",
+             order ? "stray" : "a", ",\"weights\":{\"b\":1,\"a\":1}");
+        res = rpt_finish(r);
+        assert_string_equal(res->experiments[0].variants[0].name.data, "b");
+        assert_string_equal(res->experiments[0].variants[2].name.data,
+                            "stray");
+        rpt_free(r);
+    }
+}
+
+
+/* 10:00+02:00 is 08:00Z, before 09:00Z, though after it as text. */
+static void
+test_offsets(void **state)
+{
+    rpt_t                   *r;
+    rpt_filter_t             filter = { NULL, NULL, NULL, 0, 0 };
+    const rpt_result_t      *res;
+    const rpt_experiment_t  *ex;
+
+    (void) state;
+
+    r = rpt_new(&filter);
+    addf(r, EXPO, "2026-11-23T09:00:00Z", "v1", "late", "a", "");
+    addf(r, EXPO, "2026-11-23T10:00:00+02:00", "v1", "early", "a", "");
+    /* 08:30Z: after the first exposure, before the second */
+    addf(r, CONV, "2026-11-23T03:30:00-05:00", "v1", "a", "");
+    res = rpt_finish(r);
+
+    ex = &res->experiments[0];
+    assert_true(ex->first_ts == 1795420800000LL);
+    assert_int_equal(ex->nsegments, 1);
+    assert_string_equal(ex->segments[0].name.data, "early");
+    assert_int_equal(ex->variants[0].converted, 1);
+    assert_int_equal(ex->conv_before, 0);
+    rpt_free(r);
+
+    /* a record whose time is missing or unreadable is malformed */
+    r = rpt_new(&filter);
+    add(r, "{\"type\":\"exposure\",\"vid\":\"v\",\"exp\":\"e\",\"var\":\"a\"}");
+    addf(r, EXPO, "2026-11-23T25:00:00Z", "v1", "s", "a", "");
+    addf(r, CONV, "23/11/2026", "v1", "a", "");
+    res = rpt_finish(r);
+    assert_int_equal(res->counts.malformed, 3);
+    assert_int_equal(res->nexperiments, 0);
+    rpt_free(r);
+}
+
+
+/*
+ * A conversion counts from the first exposure to --window after it: not
+ * one second before, at 30 days exactly still, not a minute later.
+ */
+static void
+test_window(void **state)
+{
+    rpt_t                   *r;
+    rpt_filter_t             filter = { NULL, NULL, NULL, 0, 0 };
+    const rpt_result_t      *res;
+    const rpt_experiment_t  *ex;
+
+    (void) state;
+
+    r = rpt_new(&filter);
+    addf(r, CONV, "2026-11-23T09:59:59Z", "early", "a", "");
+    addf(r, EXPO, "2026-11-23T10:00:00Z", "early", "s", "a", "");
+    addf(r, EXPO, "2026-11-23T10:00:00Z", "at", "s", "a", "");
+    addf(r, CONV, "2026-12-23T10:00:00Z", "at", "a", "");
+    addf(r, EXPO, "2026-11-23T10:00:00Z", "late", "s", "a", "");
+    addf(r, CONV, "2026-12-23T10:01:00Z", "late", "a", "");
+    /* the same visitor, later in the window: converted */
+    addf(r, EXPO, "2026-11-23T10:00:00Z", "back", "s", "a", "");
+    addf(r, CONV, "2026-11-23T09:00:00Z", "back", "a", "");
+    addf(r, CONV, "2026-11-24T09:00:00Z", "back", "a", "");
+    res = rpt_finish(r);
+
+    ex = &res->experiments[0];
+    assert_true(res->filter.window == 30 * RPT_MS_PER_DAY);
+    assert_int_equal(ex->variants[0].exposed, 4);
+    assert_int_equal(ex->variants[0].converted, 2);     /* at, back */
+    assert_int_equal(ex->conv_before, 2);               /* early, back */
+    assert_int_equal(ex->conv_after, 1);                /* late */
+    rpt_free(r);
+
+    filter.window = 3600 * 1000;
+    r = rpt_new(&filter);
+    addf(r, EXPO, "2026-11-23T10:00:00Z", "v1", "s", "a", "");
+    addf(r, CONV, "2026-11-23T11:00:00Z", "v1", "a", "");
+    addf(r, EXPO, "2026-11-23T10:00:00Z", "v2", "s", "a", "");
+    addf(r, CONV, "2026-11-23T11:00:00.001Z", "v2", "a", "");
+    res = rpt_finish(r);
+    assert_int_equal(res->experiments[0].variants[0].converted, 1);
+    assert_int_equal(res->experiments[0].conv_after, 1);
+    rpt_free(r);
+}
+
+
+/*
+ * Two phases: two results, the latest first, each with its weights,
+ * visitors and SRM; pooled, one result, no SRM.
+ */
+static void
+test_phases(void **state)
+{
+    int                      i, j;
+    rpt_t                   *r;
+    char                     vid[16];
+    rpt_filter_t             filter = { NULL, NULL, NULL, 0, 0 };
+    const rpt_result_t      *res;
+    const rpt_experiment_t  *ex;
+    const char              *p1 = ",\"phase\":\"00000001\","
+                                  "\"weights\":{\"a\":1,\"b\":1}";
+    const char              *p2 = ",\"phase\":\"00000002\","
+                                  "\"weights\":{\"b\":3,\"a\":1}";
+
+    (void) state;
+
+    for (i = 0; i < 2; i++) {
+        filter.all_phases = i;
+        r = rpt_new(&filter);
+
+        /* phase 2 is read first, but phase 1 came first in time */
+        addf(r, EXPO, "2026-11-24T10:00:00Z", "x", "s", "b", p2);
+        addf(r, EXPO, "2026-11-24T10:00:01Z", "y", "s", "b", p2);
+        addf(r, EXPO, "2026-11-24T10:00:02Z", "z", "s", "b", p2);
+        addf(r, EXPO, "2026-11-24T10:00:03Z", "w", "s", "a", p2);
+        addf(r, CONV, "2026-11-24T11:00:00Z", "x", "b", "");
+
+        for (j = 0; j < 10; j++) {
+            snprintf(vid, sizeof(vid), "u%d", j);
+            addf(r, EXPO, "2026-11-23T10:00:00Z", vid, "s",
+                 j < 5 ? "a" : "b", p1);
+        }
+
+        res = rpt_finish(r);
+
+        if (i == 0) {
+            assert_int_equal(res->nexperiments, 2);
+            ex = &res->experiments[0];
+            assert_string_equal(ex->phase.data, "00000002");
+            assert_string_equal(ex->variants[0].name.data, "b");
+            assert_int_equal(ex->variants[0].exposed, 3);
+            assert_int_equal(ex->variants[0].converted, 1);
+            assert_near(ex->srm_chi2, 0, 1e-12);    /* 3:1 for 3:1 */
+            ex = &res->experiments[1];
+            assert_string_equal(ex->phase.data, "00000001");
+            assert_string_equal(ex->variants[0].name.data, "a");
+            assert_int_equal(ex->variants[0].exposed, 5);
+            assert_int_equal(ex->variants[1].converted, 0);
+            assert_int_equal(ex->nphases, 1);
+
+        } else {
+            assert_int_equal(res->nexperiments, 1);
+            ex = &res->experiments[0];
+            assert_int_equal(ex->nphases, 2);
+            assert_int_equal(ex->phase.len, 0);
+            assert_int_equal(ex->visitors, 14);
+            assert_true(isnan(ex->srm_p));
+        }
+
+        rpt_free(r);
+    }
+}
+
+
+/*
+ * Value per visitor: the values of the counted conversions summed per
+ * visitor, 0 for the others; the moments feed Welch's test.
+ */
+static void
+test_values(void **state)
+{
+    rpt_t                   *r;
+    rpt_filter_t             filter = { NULL, NULL, NULL, 0, 0 };
+    const rpt_result_t      *res;
+    const rpt_experiment_t  *ex;
+    const rpt_variant_t     *a, *b;
+    rpt_welch_t              w;
+
+    (void) state;
+
+    r = rpt_new(&filter);
+    addf(r, EXPO, "2026-11-23T10:00:00Z", "a1", "s", "a", "");
+    addf(r, EXPO, "2026-11-23T10:00:00Z", "a2", "s", "a", "");
+    addf(r, EXPO, "2026-11-23T10:00:00Z", "a3", "s", "a", "");
+    addf(r, CONV, "2026-11-23T11:00:00Z", "a1", "a", ",\"value\":100");
+    addf(r, CONV, "2026-11-23T12:00:00Z", "a1", "a", ",\"value\":50.5");
+    addf(r, CONV, "2026-11-23T09:00:00Z", "a2", "a", ",\"value\":999");
+    addf(r, EXPO, "2026-11-23T10:00:00Z", "b1", "s", "b", "");
+    addf(r, EXPO, "2026-11-23T10:00:00Z", "b2", "s", "b", "");
+    addf(r, CONV, "2026-11-23T11:00:00Z", "b1", "b", ",\"value\":20");
+    addf(r, CONV, "2026-11-23T11:00:00Z", "b2", "b", "");
+    res = rpt_finish(r);
+
+    ex = &res->experiments[0];
+    a = &ex->variants[0];
+    b = &ex->variants[1];
+    assert_true(ex->has_values);
+    /* a: 150.5, 0 (its conversion came before), 0 */
+    assert_int_equal(a->value.n, 3);
+    assert_near(a->value.mean, 150.5 / 3, 1e-12);
+    /* b: 20, 0 (a conversion without value) */
+    assert_near(b->value.mean, 10, 1e-12);
+    assert_int_equal(b->converted, 2);
+
+    w = b->value_cmp;
+    assert_near(w.diff, 10 - 150.5 / 3, 1e-12);
+    rpt_welch(&a->value, &b->value, &w);
+    assert_true(w.p_value == b->value_cmp.p_value);
+    assert_true(isnan(a->value_cmp.p_value));
+    rpt_free(r);
+
+    /* no value anywhere: no value metrics */
+    r = rpt_new(&filter);
+    addf(r, EXPO, "2026-11-23T10:00:00Z", "a1", "s", "a", "");
+    addf(r, CONV, "2026-11-23T11:00:00Z", "a1", "a", "");
+    res = rpt_finish(r);
+    assert_false(res->experiments[0].has_values);
+    rpt_free(r);
+}
+
+
+/*
+ * The trend by UTC day, cumulative: exposed by the end of the day, and
+ * converted by then.
+ */
+static void
+test_trend(void **state)
+{
+    rpt_t                   *r;
+    rpt_filter_t             filter = { NULL, NULL, NULL, 0, 0 };
+    const rpt_result_t      *res;
+    const rpt_experiment_t  *ex;
+    const rpt_variant_t     *a, *b;
+    char                     day[RPT_DAY_SIZE];
+
+    (void) state;
+
+    r = rpt_new(&filter);
+    /* 23 Nov: a1, b1; a1 converts the same day */
+    addf(r, EXPO, "2026-11-23T10:00:00Z", "a1", "s", "a", "");
+    addf(r, EXPO, "2026-11-23T11:00:00Z", "b1", "s", "b", "");
+    addf(r, CONV, "2026-11-23T12:00:00Z", "a1", "a", "");
+    /* 24 Nov UTC (23:30-02:00 on the 23rd is 01:30Z on the 24th): a2 */
+    addf(r, EXPO, "2026-11-23T23:30:00-02:00", "a2", "s", "a", "");
+    /* 26 Nov: b1 converts; nothing on the 25th */
+    addf(r, CONV, "2026-11-26T08:00:00Z", "b1", "b", "");
+    res = rpt_finish(r);
+
+    ex = &res->experiments[0];
+    a = &ex->variants[0];
+    b = &ex->variants[1];
+    assert_int_equal(ex->ndays, 4);
+    assert_string_equal(rpt_day_str(day, ex->trend_day0), "2026-11-23");
+    assert_true(a->trend_exposed[0] == 1 && a->trend_exposed[1] == 2
+                && a->trend_exposed[2] == 2 && a->trend_exposed[3] == 2);
+    assert_true(a->trend_converted[0] == 1 && a->trend_converted[3] == 1);
+    assert_true(b->trend_exposed[0] == 1 && b->trend_exposed[3] == 1);
+    assert_true(b->trend_converted[2] == 0 && b->trend_converted[3] == 1);
+    rpt_free(r);
+}
+
+
 int
 main(void)
 {
@@ -360,6 +698,12 @@ main(void)
         cmocka_unit_test(test_experiment_and_since_filters),
         cmocka_unit_test(test_order_by_time),
         cmocka_unit_test(test_edges),
+        cmocka_unit_test(test_control_order),
+        cmocka_unit_test(test_offsets),
+        cmocka_unit_test(test_window),
+        cmocka_unit_test(test_phases),
+        cmocka_unit_test(test_values),
+        cmocka_unit_test(test_trend),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -307,6 +307,41 @@ test_too_many_weights(void **state)
 }
 
 
+/* The phase of an exposure, the value of a conversion (docs/log.md). */
+static void
+test_phase_and_value(void **state)
+{
+    rpt_rec_t  rec;
+
+    (void) state;
+
+    assert_int_equal(parse("{\"ts\":\"t\",\"type\":\"exposure\","
+                           "\"vid\":\"v\",\"exp\":\"e\",\"var\":\"a\","
+                           "\"phase\":\"7fc229e6\"}", &rec), 0);
+    assert_str(&rec.phase, "7fc229e6");
+    assert_false(rec.has_value);
+
+    assert_int_equal(parse("{\"type\":\"conversion\",\"vid\":\"v\","
+                           "\"goal\":\"g\",\"value\":1250.5,"
+                           "\"assignments\":[]}", &rec), 0);
+    assert_true(rec.has_value && rec.value == 1250.5);
+    assert_null(rec.phase.data);
+
+    assert_int_equal(parse("{\"type\":\"conversion\",\"vid\":\"v\","
+                           "\"value\":-3,\"assignments\":[]}", &rec), 0);
+    assert_true(rec.has_value && rec.value == -3);
+
+    /* a value must be a finite number; a phase a string */
+    assert_int_equal(parse("{\"type\":\"conversion\",\"vid\":\"v\","
+                           "\"value\":\"12\"}", &rec), -1);
+    assert_int_equal(parse("{\"type\":\"conversion\",\"vid\":\"v\","
+                           "\"value\":1e999}", &rec), -1);
+    assert_int_equal(parse("{\"type\":\"exposure\",\"vid\":\"v\","
+                           "\"exp\":\"e\",\"var\":\"a\",\"phase\":7}", &rec),
+                     -1);
+}
+
+
 int
 main(void)
 {
@@ -320,6 +355,7 @@ main(void)
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_depth),
         cmocka_unit_test(test_too_many_weights),
+        cmocka_unit_test(test_phase_and_value),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

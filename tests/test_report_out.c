@@ -28,7 +28,7 @@ static rpt_t *
 feed(void)
 {
     rpt_t         *r;
-    rpt_filter_t   filter = { NULL, NULL, NULL };
+    rpt_filter_t   filter = { NULL, NULL, NULL, 0, 0 };
     char           line[512];
     int            i;
 
@@ -36,14 +36,16 @@ feed(void)
     assert_non_null(r);
 
     for (i = 0; i < 30; i++) {
-        snprintf(line, sizeof(line), "{\"type\":\"exposure\",\"vid\":\"v%d\","
+        snprintf(line, sizeof(line), "{\"ts\":\"2026-11-23T10:00:00Z\","
+                 "\"type\":\"exposure\",\"vid\":\"v%d\","
                  "\"seg\":\"s\\u0007x\",\"per\":\"p\",\"exp\":\"<e&\\\"1>\","
                  "\"var\":\"control\",\"weights\":{\"control\":50,\"b\":50}}",
                  i);
         assert_int_equal(rpt_add_line(r, line, strlen(line)), 0);
 
         if (i < 3) {
-            snprintf(line, sizeof(line), "{\"type\":\"conversion\","
+            snprintf(line, sizeof(line), "{\"ts\":\"2026-11-23T11:00:00Z\","
+                     "\"type\":\"conversion\","
                      "\"vid\":\"v%d\",\"assignments\":[{\"exp\":"
                      "\"<e&\\\"1>\",\"var\":\"control\"}]}", i);
             assert_int_equal(rpt_add_line(r, line, strlen(line)), 0);
@@ -51,7 +53,8 @@ feed(void)
     }
 
     for (i = 0; i < 20; i++) {
-        snprintf(line, sizeof(line), "{\"type\":\"exposure\",\"vid\":\"v%d\","
+        snprintf(line, sizeof(line), "{\"ts\":\"2026-11-23T10:00:00Z\","
+                 "\"type\":\"exposure\",\"vid\":\"v%d\","
                  "\"seg\":\"s\",\"per\":\"p\",\"exp\":\"fine\","
                  "\"var\":\"%s\",\"weights\":{\"a\":50,\"b\":50}}",
                  i, i % 2 ? "a" : "b");
@@ -109,7 +112,8 @@ test_text(void **state)
 
     assert_int_equal(count(text, "SAMPLE RATIO MISMATCH"), 1);
     assert_int_equal(count(text, "Sample ratio: OK"), 1);
-    assert_non_null(strstr(text, "Experiment <e&\"1>: 30 visitors"));
+    assert_non_null(strstr(text, "Experiment <e&\"1>, 2026-11-23 to "
+                            "2026-11-23: 30 visitors"));
     /*
      * 3/30 = 10.00%; Wilson by hand: denom = 1 + 3.8415/30 = 1.12805,
      * center = (0.1 + 3.8415/60) / denom = 0.145406, half = 1.959964 /
@@ -170,11 +174,105 @@ test_html(void **state)
     assert_null(strstr(text, "src="));
     assert_null(strstr(text, "href="));
     assert_null(strstr(text, "url("));
-    /* one chart per experiment */
-    assert_int_equal(count(text, "<svg "), 2);
-    assert_int_equal(count(text, "</svg>"), 2);
+    /* two charts per experiment: the rates and the trend */
+    assert_int_equal(count(text, "<svg "), 4);
+    assert_int_equal(count(text, "</svg>"), 4);
+    assert_int_equal(count(text, "aria-label=\"cumulative conversion rate "
+                               "by day\""), 2);
     assert_non_null(strstr(text, "</html>\n"));
 
+    free(text);
+}
+
+
+/*
+ * Two phases with values, pooled or not: the value table, the phase in
+ * the heading, the pooling warning, the exploratory label, the trend.
+ */
+static char *
+render_phases(writer_pt writer, unsigned pooled)
+{
+    int            i;
+    rpt_t         *r;
+    char           line[512], *text;
+    size_t         len;
+    FILE          *out;
+    rpt_filter_t   filter = { NULL, NULL, NULL, 0, 0 };
+
+    filter.all_phases = pooled;
+    r = rpt_new(&filter);
+    assert_non_null(r);
+
+    for (i = 0; i < 40; i++) {
+        snprintf(line, sizeof(line), "{\"ts\":\"2026-11-%02dT10:00:00Z\","
+                 "\"type\":\"exposure\",\"vid\":\"v%d\",\"seg\":\"s\","
+                 "\"per\":\"p\",\"exp\":\"e\",\"var\":\"%s\","
+                 "\"phase\":\"%s\",\"weights\":{\"a\":1,\"b\":1}}",
+                 (i < 20 ? 20 : 21) + i % 4, i, i % 2 ? "a" : "b",
+                 i < 20 ? "0000000a" : "0000000b");
+        assert_int_equal(rpt_add_line(r, line, strlen(line)), 0);
+
+        snprintf(line, sizeof(line), "{\"ts\":\"2026-11-24T10:00:00Z\","
+                 "\"type\":\"conversion\",\"vid\":\"v%d\",\"value\":%d,"
+                 "\"assignments\":[{\"exp\":\"e\",\"var\":\"%s\"}]}",
+                 i, 100 + i, i % 2 ? "a" : "b");
+        assert_int_equal(rpt_add_line(r, line, strlen(line)), 0);
+    }
+
+    out = open_memstream(&text, &len);
+    assert_non_null(out);
+    writer(out, rpt_finish(r));
+    assert_int_equal(fclose(out), 0);
+    rpt_free(r);
+
+    return text;
+}
+
+
+static void
+test_phases_values_trend(void **state)
+{
+    char  *text;
+
+    (void) state;
+
+    text = render_phases(rpt_write_text, 0);
+    assert_non_null(strstr(text, "Experiment e, phase 0000000b (latest of "
+                                 "2 phases)"));
+    assert_non_null(strstr(text, "phase 0000000a (earlier of 2 phases)"));
+    assert_int_equal(count(text, "Value per visitor"), 2);
+    assert_int_equal(count(text, "exploratory"), 4);
+    assert_null(strstr(text, "WARNING"));
+    free(text);
+
+    text = render_phases(rpt_write_text, 1);
+    assert_int_equal(count(text, "WARNING: 2 phases pooled"), 1);
+    assert_non_null(strstr(text, "window 30d, phases pooled"));
+    free(text);
+
+    text = render_phases(rpt_write_json, 0);
+    assert_int_equal(count(text, "\"phase\":\"0000000"), 2);
+    assert_int_equal(count(text, "\"value\":{\"visitors\":10,"), 4);
+    /* the converted visitors of a variant of phase a by day, 20 to 24
+     * Nov: none, and then all, their conversions being on the 24th; a
+     * variant without visitors yet has no rate */
+    assert_non_null(strstr(text, "\"days\":[\"2026-11-20\",\"2026-11-21\","
+                                 "\"2026-11-22\",\"2026-11-23\","
+                                 "\"2026-11-24\"]"));
+    assert_non_null(strstr(text, "\"converted\":[0,0,0,0,10]"));
+    assert_non_null(strstr(text, "\"rate\":[null,"));
+    free(text);
+
+    text = render_phases(rpt_write_json, 1);
+    assert_int_equal(count(text, "\"phases_pooled\":2,\"warning\":"), 1);
+    free(text);
+
+    text = render_phases(rpt_write_html, 1);
+    assert_int_equal(count(text, "2 phases pooled"), 1);
+    assert_int_equal(count(text, "Value per visitor"), 1);
+    assert_int_equal(count(text, "<polyline points="), 2);
+    assert_int_equal(count(text, "Exploratory"), 2);
+    assert_null(strstr(text, "<script"));
     free(text);
 }
 
@@ -186,6 +284,7 @@ main(void)
         cmocka_unit_test(test_text),
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_html),
+        cmocka_unit_test(test_phases_values_trend),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

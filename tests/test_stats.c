@@ -251,6 +251,187 @@ test_beat_large(void **state)
 
 
 /*
+ * The cases of issue 18, where 1 - S lost the small tail: the exact
+ * values by quadrature, scipy.integrate.quad of f_v(t) F_c(t) over [0, 1]
+ * (epsrel 1e-12; t/30-report-stats.t does the same for its cases):
+ *   control 150/300, variant 225/900:     1.2813690843938246e-15
+ *   control 2/24, variant 158/80,271:     1.7615342405897994e-05
+ * Mirrored (control and variant swapped) they are 1 minus these, and
+ * must not pass 1.
+ */
+static void
+test_beat_small_tails(void **state)
+{
+    double  p;
+
+    (void) state;
+
+    p = rpt_beat(150, 300, 225, 900);
+    assert_near(p, 1.2813690843938246e-15, 1e-6 * 1.2813690843938246e-15);
+
+    p = rpt_beat(2, 24, 158, 80271);
+    assert_near(p, 1.7615342405897994e-05, 1e-6 * 1.7615342405897994e-05);
+
+    p = rpt_beat(225, 900, 150, 300);
+    assert_true(p <= 1);
+    assert_near(p, 1 - 1.2813690843938246e-15, 1e-15);
+
+    p = rpt_beat(158, 80271, 2, 24);
+    assert_true(p <= 1);
+    assert_near(1 - p, 1.7615342405897994e-05, 1e-6 * 1.7615342405897994e-05);
+
+    /* far out: positive, however small, never 0 by cancellation */
+    p = rpt_beat(5000, 10000, 4000, 10000);
+    assert_true(p > 0 && p < 1e-40);
+    assert_true(rpt_beat(4000, 10000, 5000, 10000) <= 1);
+}
+
+
+/*
+ * log B(a, b): closed forms B(1, b) = 1/b, B(2, b) = 1/(b (b + 1)),
+ * B(1/2, 1/2) = pi; the recurrence B(a + 1, b) = B(a, b) a / (a + b)
+ * across the branches (a from 9.5 to 10.5, around the switch at 10) and
+ * at a million, where lgamma(a) + lgamma(b) - lgamma(a + b) keeps only
+ * 9 digits; and scipy.special.betaln(1e6, 2e6) = -1909548.2909685448
+ * (itself good to about 50 ulps: mpmath gives ...5331).
+ */
+static void
+test_lbeta(void **state)
+{
+    double  a, b;
+
+    (void) state;
+
+    assert_near(rpt_lbeta(1, 1e6), -log(1e6), 1e-12);
+    assert_near(rpt_lbeta(2, 80000), -log(80000.0 * 80001), 1e-12);
+    assert_near(rpt_lbeta(0.5, 0.5), log(M_PI), 1e-14);
+    assert_near(rpt_lbeta(7, 3), rpt_lbeta(3, 7), 0);
+
+    for (a = 0.5; a < 40; a += 1) {
+        for (b = 0.25; b < 1e7; b *= 7.3) {
+            assert_near(rpt_lbeta(a + 1, b) - rpt_lbeta(a, b),
+                        log(a / (a + b)), 1e-12 * (1 + fabs(rpt_lbeta(a, b))));
+        }
+    }
+
+    assert_near(rpt_lbeta(1e6 + 1, 2e6) - rpt_lbeta(1e6, 2e6), log(1.0 / 3),
+                1e-9);
+    assert_near(rpt_lbeta(1e6, 2e6), -1909548.2909685448, 1e-12 * 1.91e6);
+}
+
+
+/*
+ * Student's t in closed form: one degree of freedom is Cauchy,
+ * P(|T| > t) = 1 - 2 atan(t) / pi; two give 1 - t / sqrt(2 + t^2).
+ * Quantiles: tan(0.475 pi) = 12.706204736174707 for 1 df, and for 2 df
+ * (1 - 2p) / sqrt(2 p (1 - p)) = 0.95 / sqrt(0.04875) = 4.302652729749464.
+ * Many df: the normal's 1.959963984540054.
+ */
+static void
+test_student_t(void **state)
+{
+    double  t, p;
+
+    (void) state;
+
+    /* written without 1 - x, which would lose the far tail: 1 - 2 atan(t)
+     * / pi = 2 atan(1 / t) / pi, 1 - t / s = 2 / (s (s + t)) */
+    for (t = 0.01; t < 1e4; t *= 1.9) {
+        p = 2 * atan(1 / t) / M_PI;
+        assert_near(rpt_t_sf2(t, 1), p, 1e-14 * p);
+        p = 2 / (sqrt(2 + t * t) * (sqrt(2 + t * t) + t));
+        assert_near(rpt_t_sf2(t, 2), p, 1e-14 * p);
+    }
+
+    assert_true(rpt_t_sf2(0, 5) == 1);
+    assert_near(rpt_t_quantile(0.025, 1), 12.706204736174707, 1e-12);
+    assert_near(rpt_t_quantile(0.025, 2), 4.302652729749464, 1e-13);
+    assert_near(rpt_t_quantile(0.025, 1e9), RPT_Z95, 1e-8);
+    assert_true(isnan(rpt_t_quantile(0.5, 10)));
+}
+
+
+/*
+ * Welch's test, against scipy.stats.ttest_ind(v, c, equal_var=False) and
+ * statsmodels' CompareMeans(...).tconfint_diff(usevar='unequal'):
+ *   c = 0 0 0 120.5 0 0 300 0, v = 0 250 0 0 80 0 0 410.25 0 0
+ *   t = 0.36286016787279274, p = 0.7214637808940005,
+ *   df = 15.981624524404044, difference 21.4625, interval
+ *   [-103.93765011078588, 146.8626501107859] (its t.ppf is good to 1e-10)
+ * and the mean's t interval, scipy.stats.t.interval(0.95, 9, 74.025,
+ * sem(v)): [-27.816204495046847, 175.86620449504687] (t.ppf again).
+ */
+static void
+test_welch(void **state)
+{
+    size_t          i;
+    double          lo, hi;
+    rpt_moments_t   c = { 0, 0, 0 }, v = { 0, 0, 0 };
+    rpt_welch_t     w;
+    const double    cx[] = { 0, 0, 0, 120.5, 0, 0, 300, 0 };
+    const double    vx[] = { 0, 250, 0, 0, 80, 0, 0, 410.25, 0, 0 };
+
+    (void) state;
+
+    for (i = 0; i < 8; i++) {
+        rpt_moments_add(&c, cx[i]);
+    }
+
+    for (i = 0; i < 10; i++) {
+        rpt_moments_add(&v, vx[i]);
+    }
+
+    rpt_welch(&c, &v, &w);
+    assert_near(w.t, 0.36286016787279274, 1e-14);
+    assert_near(w.p_value, 0.7214637808940005, 1e-14);
+    assert_near(w.df, 15.981624524404044, 1e-12);
+    assert_near(w.diff, 21.4625, 1e-12);
+    assert_near(w.lift, 74.025 / 52.5625 - 1, 1e-14);
+    assert_near(w.lo, -103.93765011078588, 1e-8);
+    assert_near(w.hi, 146.8626501107859, 1e-8);
+
+    rpt_mean_ci(&v, &lo, &hi);
+    assert_near(lo, -27.816204495046847, 1e-8);
+    assert_near(hi, 175.86620449504687, 1e-8);
+
+    /* no spread at all, or one value: no test */
+    c = (rpt_moments_t) { 0, 0, 0 };
+    v = (rpt_moments_t) { 0, 0, 0 };
+    rpt_moments_add(&c, 0);
+    rpt_moments_add(&c, 0);
+    rpt_moments_add(&v, 0);
+    rpt_moments_add(&v, 0);
+    rpt_welch(&c, &v, &w);
+    assert_true(w.diff == 0 && isnan(w.p_value) && isnan(w.lo)
+                && isnan(w.lift));
+    rpt_moments_add(&c, 5);
+    v.n = 1;
+    rpt_welch(&c, &v, &w);
+    assert_true(isnan(w.t) && !isnan(w.diff));
+}
+
+
+/* Welford keeps the variance of values far from 0: 1e9 + 1, 2, 3, 4. */
+static void
+test_moments(void **state)
+{
+    int            i;
+    rpt_moments_t  m = { 0, 0, 0 };
+
+    (void) state;
+
+    for (i = 1; i <= 4; i++) {
+        rpt_moments_add(&m, 1e9 + i);
+    }
+
+    assert_int_equal(m.n, 4);
+    assert_near(m.mean, 1e9 + 2.5, 1e-6);
+    /* sum of squared deviations: 2.25 + 0.25 + 0.25 + 2.25 */
+    assert_near(m.m2, 5, 1e-6);
+}
+
+
+/*
  * Chi-square critical values, NIST/SEMATECH e-Handbook of Statistical
  * Methods, 1.3.6.7.4 (upper-tail critical values), printed to 3 decimals.
  */
@@ -373,6 +554,11 @@ main(void)
         cmocka_unit_test(test_beat_by_hand),
         cmocka_unit_test(test_beat_symmetry),
         cmocka_unit_test(test_beat_large),
+        cmocka_unit_test(test_beat_small_tails),
+        cmocka_unit_test(test_lbeta),
+        cmocka_unit_test(test_student_t),
+        cmocka_unit_test(test_welch),
+        cmocka_unit_test(test_moments),
         cmocka_unit_test(test_chi2_critical),
         cmocka_unit_test(test_gamma_closed_forms),
         cmocka_unit_test(test_srm_by_hand),

@@ -23,6 +23,7 @@ TEST_DEPS += $(REPORT_LIB_OBJS)
 TEST_OBJS_test_report_line := $(BUILD)/tools/report/line.o
 TEST_OBJS_test_report_agg  := $(REPORT_LIB_OBJS)
 TEST_OBJS_test_stats       := $(BUILD)/tools/report/stats.o
+TEST_OBJS_test_report_instant := $(BUILD)/tools/report/instant.o
 TEST_OBJS_test_report_out  := $(REPORT_LIB_OBJS)
 TEST_OBJS_test_seq         := $(BUILD)/tools/report/seq.o \
                               $(BUILD)/tools/report/stats.o

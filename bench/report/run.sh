@@ -11,7 +11,8 @@ set -e
 bin=${1:-build/bin/icp-report}
 lines=${LINES:-2000000}
 dir=build/bench
-log=$dir/report-$lines.log
+# v2: phases and values (gen.pl); an older log is not reused
+log=$dir/report-v2-$lines.log
 
 mkdir -p $dir
 if [ ! -s "$log" ]; then

@@ -40,7 +40,7 @@ report(char *log, size_t size)
     char                *p, *nl, *end;
     rpt_t               *r;
     const rpt_result_t  *res;
-    rpt_filter_t         filter = { NULL, NULL, NULL };
+    rpt_filter_t         filter = { NULL, NULL, NULL, 0, 0 };
     static FILE         *null;
 
     if (null == NULL) {
@@ -52,6 +52,7 @@ report(char *log, size_t size)
         filter.experiment = (log[0] == 'E') ? "e" : NULL;
         filter.goal = (log[0] == 'G') ? "g" : NULL;
         filter.since = (log[0] == 'S') ? "2026-11" : NULL;
+        filter.all_phases = (log[0] == 'P');
     }
 
     r = rpt_new(&filter);

@@ -1,21 +1,22 @@
 /*
  * icp-report: aggregation of log records into per-visitor facts.
  *
- * While reading, every exposure lands in a table keyed by (experiment,
- * visitor) and every attributed conversion in a set keyed by (arm,
- * visitor), an arm being one variant of one experiment.  Logs may come in
- * any order (rotated files, several workers), so nothing is decided until
- * rpt_finish(): only then are visitors counted per variant.
+ * While reading, every exposure lands in a table keyed by (run, visitor),
+ * a run being one phase of one experiment, and every attributed
+ * conversion in a list of (experiment, variant, visitor, time, value).
+ * Logs may come in any order (rotated files, several workers), so nothing
+ * is decided until rpt_finish(): only then is each conversion held
+ * against the visitor's first exposure, and visitors counted per variant.
  */
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "report/agg.h"
 
 
-/* Grows *arr (of elements of size bytes) so that index n fits. */
-static int
+int
 rpt_reserve(void **arr, size_t *cap, size_t n, size_t size)
 {
     size_t   c;
@@ -54,12 +55,32 @@ rpt_new(const rpt_filter_t *filter)
     }
 
     r->filter = *filter;
-    r->result.filter = *filter;
+
+    if (r->filter.window <= 0) {
+        r->filter.window = RPT_WINDOW_DEFAULT;
+    }
+
+    r->result.filter = r->filter;
+    r->window = r->filter.window;
+    r->since = INT64_MIN;
+
+    if (filter->since
+        && rpt_instant(filter->since, strlen(filter->since), &r->since) != 0)
+    {
+        free(r);
+        return NULL;
+    }
 
     if (rpt_intern_init(&r->names) != 0 || rpt_visits_init(&r->visits) != 0
-        || rpt_map_init(&r->arm_of) != 0
-        || rpt_map_init(&r->converted) != 0)
+        || rpt_map_init(&r->arm_of) != 0 || rpt_map_init(&r->run_of) != 0)
     {
+        rpt_free(r);
+        return NULL;
+    }
+
+    r->no_phase = rpt_intern(&r->names, "", 0);
+
+    if (r->no_phase == RPT_NO_ID) {
         rpt_free(r);
         return NULL;
     }
@@ -74,8 +95,7 @@ rpt_free_rows(rpt_row_t *rows, size_t n)
     size_t  i;
 
     for (i = 0; i < n; i++) {
-        free(rows[i].exposed);
-        free(rows[i].converted);
+        free(rows[i].cells);
     }
 
     free(rows);
@@ -85,7 +105,7 @@ rpt_free_rows(rpt_row_t *rows, size_t n)
 void
 rpt_free(rpt_t *r)
 {
-    size_t             i;
+    size_t             i, j;
     rpt_experiment_t  *e;
 
     if (r == NULL) {
@@ -94,6 +114,12 @@ rpt_free(rpt_t *r)
 
     for (i = 0; i < r->result.nexperiments; i++) {
         e = &r->result.experiments[i];
+
+        for (j = 0; e->variants && j < e->nvariants; j++) {
+            free(e->variants[j].trend_exposed);
+            free(e->variants[j].trend_converted);
+        }
+
         free(e->variants);
         rpt_free_rows(e->segments, e->nsegments);
         rpt_free_rows(e->personas, e->npersonas);
@@ -102,66 +128,19 @@ rpt_free(rpt_t *r)
     for (i = 0; i < r->nexps; i++) {
         free(r->exps[i].wnames);
         free(r->exps[i].weights);
+        free(r->exps[i].phases);
     }
 
     free(r->result.experiments);
     free(r->exps);
     free(r->exp_of_name);
     free(r->arms);
+    free(r->convs);
     rpt_visits_free(&r->visits);
     rpt_map_free(&r->arm_of);
-    rpt_map_free(&r->converted);
+    rpt_map_free(&r->run_of);
     rpt_intern_free(&r->names);
     free(r);
-}
-
-
-/*
- * "2026-11-23T10:11:12.345Z" -> 20261123101112345: the digits of the date
- * and time, padded to 17, so that keys order as the instants do.
- */
-static uint64_t
-rpt_ts_key(const lfr_str_t *ts)
-{
-    uint64_t  key;
-    size_t    i;
-    unsigned  digits;
-    char      ch;
-
-    key = 0;
-    digits = 0;
-
-    for (i = 0; i < ts->len && digits < 17; i++) {
-        ch = ts->data[i];
-
-        if (ch >= '0' && ch <= '9') {
-            key = key * 10 + (ch - '0');
-            digits++;
-
-        } else if (ch == 'Z' || ch == '+' || (ch == '-' && digits > 8)) {
-            break;
-        }
-    }
-
-    for ( ; digits < 17; digits++) {
-        key *= 10;
-    }
-
-    return key;
-}
-
-
-static int
-rpt_before_since(const rpt_t *r, const lfr_str_t *ts)
-{
-    size_t  slen, n;
-    int     cmp;
-
-    slen = strlen(r->filter.since);
-    n = ts->len < slen ? ts->len : slen;
-    cmp = n ? memcmp(ts->data, r->filter.since, n) : 0;
-
-    return cmp < 0 || (cmp == 0 && ts->len < slen);
 }
 
 
@@ -180,12 +159,12 @@ rpt_name(rpt_t *r, const lfr_str_t *s)
 
 
 static uint32_t
-rpt_arm(rpt_t *r, uint32_t exp, uint32_t var)
+rpt_arm(rpt_t *r, uint32_t run, uint32_t var)
 {
     uint32_t  arm, n;
 
     n = r->arm_of.n;
-    arm = rpt_map_put(&r->arm_of, rpt_key(exp, var), n);
+    arm = rpt_map_put(&r->arm_of, rpt_key(run, var), n);
 
     if (arm != n) {
         return arm;
@@ -197,7 +176,7 @@ rpt_arm(rpt_t *r, uint32_t exp, uint32_t var)
         return RPT_NO_ID;
     }
 
-    r->arms[arm].exp = exp;
+    r->arms[arm].run = run;
     r->arms[arm].var = var;
     r->arms[arm].exposed = 0;
 
@@ -205,11 +184,63 @@ rpt_arm(rpt_t *r, uint32_t exp, uint32_t var)
 }
 
 
-static rpt_exp_t *
-rpt_exp(rpt_t *r, uint32_t name)
+/* A phase pooled into run e: counted once, for the warning. */
+static int
+rpt_pool_phase(rpt_exp_t *e, uint32_t phase)
+{
+    size_t     i;
+    uint32_t  *p;
+
+    for (i = 0; i < e->nphases; i++) {
+        if (e->phases[i] == phase) {
+            return 0;
+        }
+    }
+
+    p = realloc(e->phases, (e->nphases + 1) * sizeof(uint32_t));
+
+    if (p == NULL) {
+        return -1;
+    }
+
+    e->phases = p;
+    e->phases[e->nphases++] = phase;
+
+    return 0;
+}
+
+
+/*
+ * The run of (experiment, phase): a phase of its own, or, pooling, the
+ * experiment's only run.  RPT_NO_ID when memory runs out.
+ */
+static uint32_t
+rpt_run(rpt_t *r, uint32_t name, uint32_t phase)
 {
     size_t      i;
+    uint32_t    run, n;
     rpt_exp_t  *e;
+
+    n = r->nexps;
+    run = rpt_map_put(&r->run_of,
+                      rpt_key(name, r->filter.all_phases ? 0 : phase), n);
+
+    if (run == RPT_NO_ID) {
+        return RPT_NO_ID;
+    }
+
+    if (run != n) {
+        e = &r->exps[run];
+
+        /* most records are of the phase seen last */
+        if (r->filter.all_phases && e->phases[e->nphases - 1] != phase
+            && rpt_pool_phase(e, phase) != 0)
+        {
+            return RPT_NO_ID;
+        }
+
+        return run;
+    }
 
     if (name >= r->cap_exp_of_name) {
         i = r->cap_exp_of_name;
@@ -218,7 +249,7 @@ rpt_exp(rpt_t *r, uint32_t name)
                         sizeof(uint32_t))
             != 0)
         {
-            return NULL;
+            return RPT_NO_ID;
         }
 
         for ( ; i < r->cap_exp_of_name; i++) {
@@ -226,23 +257,27 @@ rpt_exp(rpt_t *r, uint32_t name)
         }
     }
 
-    if (r->exp_of_name[name] != RPT_NO_ID) {
-        return &r->exps[r->exp_of_name[name]];
-    }
-
-    if (rpt_reserve((void **) &r->exps, &r->cap_exps, r->nexps,
-                    sizeof(rpt_exp_t))
+    if (rpt_reserve((void **) &r->exps, &r->cap_exps, n, sizeof(rpt_exp_t))
         != 0)
     {
-        return NULL;
+        return RPT_NO_ID;
     }
 
-    e = &r->exps[r->nexps];
+    e = &r->exps[n];
     memset(e, 0, sizeof(rpt_exp_t));
     e->name = name;
-    r->exp_of_name[name] = r->nexps++;
+    e->phase = phase;
+    e->first_ts = INT64_MAX;
+    e->last_ts = INT64_MIN;
+    e->next = r->exp_of_name[name];
+    r->exp_of_name[name] = n;
+    r->nexps++;
 
-    return e;
+    if (rpt_pool_phase(e, phase) != 0) {
+        return RPT_NO_ID;
+    }
+
+    return n;
 }
 
 
@@ -273,7 +308,7 @@ rpt_same_weights(const rpt_t *r, const rpt_exp_t *e, const rpt_rec_t *rec)
 
 /* Keeps the weights of the latest record carrying them. */
 static int
-rpt_weights(rpt_t *r, rpt_exp_t *e, const rpt_rec_t *rec, uint64_t ts)
+rpt_weights(rpt_t *r, rpt_exp_t *e, const rpt_rec_t *rec, int64_t ts)
 {
     size_t     i;
     uint32_t  *wnames;
@@ -321,10 +356,10 @@ rpt_weights(rpt_t *r, rpt_exp_t *e, const rpt_rec_t *rec, uint64_t ts)
 
 
 static int
-rpt_exposure(rpt_t *r, const rpt_rec_t *rec)
+rpt_exposure(rpt_t *r, const rpt_rec_t *rec, int64_t ts)
 {
-    uint32_t      exp, var, arm;
-    uint64_t      ts, vid;
+    uint32_t      exp, phase, var, arm, run;
+    uint64_t      vid;
     rpt_exp_t    *e;
     rpt_visit_t  *visit;
 
@@ -347,13 +382,16 @@ rpt_exposure(rpt_t *r, const rpt_rec_t *rec)
     r->result.counts.exposures++;
 
     exp = rpt_name(r, &rec->exp);
+    phase = rpt_name(r, &rec->phase);
+    run = (exp == RPT_NO_ID || phase == RPT_NO_ID) ? RPT_NO_ID
+                                                   : rpt_run(r, exp, phase);
 
-    if (exp == RPT_NO_ID) {
+    if (run == RPT_NO_ID) {
         return -1;
     }
 
     vid = rpt_vid_hash(rec->vid.data, rec->vid.len);
-    rpt_visits_prefetch(&r->visits, exp, vid);
+    rpt_visits_prefetch(&r->visits, run, vid);
 
     var = rpt_name(r, &rec->var);
 
@@ -361,17 +399,24 @@ rpt_exposure(rpt_t *r, const rpt_rec_t *rec)
         return -1;
     }
 
-    arm = rpt_arm(r, exp, var);
-    e = rpt_exp(r, exp);
-    ts = rpt_ts_key(&rec->ts);
+    arm = rpt_arm(r, run, var);
+    e = &r->exps[run];
 
-    if (arm == RPT_NO_ID || e == NULL || rpt_weights(r, e, rec, ts) != 0) {
+    if (arm == RPT_NO_ID || rpt_weights(r, e, rec, ts) != 0) {
         return -1;
     }
 
     r->arms[arm].exposed = 1;
 
-    visit = rpt_visits_get(&r->visits, exp, vid);
+    if (ts < e->first_ts) {
+        e->first_ts = ts;
+    }
+
+    if (ts > e->last_ts) {
+        e->last_ts = ts;
+    }
+
+    visit = rpt_visits_get(&r->visits, run, vid);
 
     if (visit == NULL) {
         return -1;
@@ -415,11 +460,11 @@ rpt_has_experiment(const rpt_rec_t *rec, const char *exp)
 
 
 static int
-rpt_conversion(rpt_t *r, const rpt_rec_t *rec)
+rpt_conversion(rpt_t *r, const rpt_rec_t *rec, int64_t ts)
 {
-    size_t    i;
-    uint32_t  exp, var, arm;
-    uint64_t  vid;
+    size_t       i;
+    uint64_t     vid;
+    rpt_conv_t  *c;
 
     if (r->filter.goal && !rpt_is_str(&rec->goal, r->filter.goal)) {
         r->result.counts.other_goal++;
@@ -453,21 +498,25 @@ rpt_conversion(rpt_t *r, const rpt_rec_t *rec)
             continue;
         }
 
-        exp = rpt_name(r, &rec->assign[i].exp);
-        var = rpt_name(r, &rec->assign[i].var);
-
-        if (exp == RPT_NO_ID || var == RPT_NO_ID) {
-            return -1;
-        }
-
-        arm = rpt_arm(r, exp, var);
-
-        if (arm == RPT_NO_ID
-            || rpt_map_put(&r->converted, rpt_conv_key(arm, vid), 1)
-               == RPT_NO_ID)
+        if (rpt_reserve((void **) &r->convs, &r->cap_convs, r->nconvs,
+                        sizeof(rpt_conv_t))
+            != 0)
         {
             return -1;
         }
+
+        c = &r->convs[r->nconvs];
+        c->vid = vid;
+        c->ts = ts;
+        c->value = rec->has_value ? rec->value : NAN;
+        c->exp = rpt_name(r, &rec->assign[i].exp);
+        c->var = rpt_name(r, &rec->assign[i].var);
+
+        if (c->exp == RPT_NO_ID || c->var == RPT_NO_ID) {
+            return -1;
+        }
+
+        r->nconvs++;
     }
 
     return 0;
@@ -477,6 +526,7 @@ rpt_conversion(rpt_t *r, const rpt_rec_t *rec)
 int
 rpt_add_line(rpt_t *r, char *line, size_t len)
 {
+    int64_t        ts;
     rpt_rec_t      rec;
     rpt_counts_t  *counts;
 
@@ -493,7 +543,14 @@ rpt_add_line(rpt_t *r, char *line, size_t len)
         return 0;
     }
 
-    if (r->filter.since && rpt_before_since(r, &rec.ts)) {
+    /* what counts depends on when: a record without a time is unusable */
+    if (rec.ts.data == NULL || rpt_instant(rec.ts.data, rec.ts.len, &ts) != 0)
+    {
+        counts->malformed++;
+        return 0;
+    }
+
+    if (ts < r->since) {
         counts->before_since++;
         return 0;
     }
@@ -509,8 +566,8 @@ rpt_add_line(rpt_t *r, char *line, size_t len)
     }
 
     if (rec.type == RPT_REC_EXPOSURE) {
-        return rpt_exposure(r, &rec);
+        return rpt_exposure(r, &rec, ts);
     }
 
-    return rpt_conversion(r, &rec);
+    return rpt_conversion(r, &rec, ts);
 }

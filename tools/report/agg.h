@@ -12,43 +12,74 @@
 
 
 typedef struct {
-    uint32_t     exp;           /* name ids */
-    uint32_t     var;
+    uint32_t     run;           /* index in exps */
+    uint32_t     var;           /* name id */
     unsigned     exposed;
     uint32_t     variant;       /* index in its rpt_experiment_t */
 } rpt_arm_t;
 
 
-/* What rpt_finish() needs to know of an experiment besides its visits. */
+/*
+ * A run: one phase of an experiment, or all of them with --all-phases.
+ * What rpt_finish() needs to know of it besides its visits.
+ */
 typedef struct {
-    uint32_t     name;
-    uint64_t     weights_ts;
+    uint32_t     name;          /* the experiment's name id */
+    uint32_t     phase;         /* name id; the first seen when pooled */
+    uint32_t     next;          /* the next run of the experiment */
+    int64_t      first_ts;
+    int64_t      last_ts;
+    int64_t      weights_ts;
     size_t       nweights;      /* 0: no record carried weights */
     uint32_t    *wnames;
     double      *weights;
+    size_t       nphases;       /* distinct phases seen */
+    uint32_t    *phases;        /* kept only when pooling */
 } rpt_exp_t;
+
+
+/*
+ * A conversion's assignment to one experiment: whether it counts depends
+ * on the visitor's first exposure, which may be read later.
+ */
+typedef struct {
+    uint64_t     vid;
+    int64_t      ts;
+    double       value;         /* NaN: the record had none */
+    uint32_t     exp;           /* name ids */
+    uint32_t     var;
+} rpt_conv_t;
 
 
 struct rpt_s {
     rpt_filter_t       filter;
+    int64_t            since;           /* INT64_MIN: no --since */
+    int64_t            window;
     rpt_result_t       result;
     rpt_intern_t       names;
     rpt_visits_t       visits;
-    rpt_map_t          arm_of;          /* (exp name, var name) -> arm */
-    rpt_map_t          converted;       /* rpt_conv_key() -> 1 */
+    rpt_map_t          arm_of;          /* (run, var name) -> arm */
+    rpt_map_t          run_of;          /* (exp name, phase name) -> run */
     rpt_arm_t         *arms;
     size_t             cap_arms;
-    rpt_exp_t         *exps;
+    rpt_exp_t         *exps;            /* runs */
     size_t             nexps;
     size_t             cap_exps;
-    uint32_t          *exp_of_name;     /* name id -> exps index */
+    uint32_t          *exp_of_name;     /* name id -> first run */
     size_t             cap_exp_of_name;
+    rpt_conv_t        *convs;
+    size_t             nconvs;
+    size_t             cap_convs;
+    uint32_t           no_phase;        /* the name id of "" */
 };
 
 
-/* The key of "vid converted in arm"; collisions as rare as of vids. */
-#define rpt_conv_key(arm, vid)                                               \
-    ((vid) ^ ((uint64_t) (arm) + 1) * 0x9e3779b97f4a7c15ULL)
+/* The trend covers at most this many days, the latest. */
+#define RPT_TREND_DAYS  1000
+
+
+/* Grows *arr (of elements of size bytes) so that index n fits. */
+int rpt_reserve(void **arr, size_t *cap, size_t n, size_t size);
 
 
 #endif /* RPT_AGG_H */

@@ -1,6 +1,7 @@
 /*
- * icp-report: turns the facts gathered by agg.c into results: visitors
- * and converters per variant, breakdowns, then the statistics.
+ * icp-report: turns the facts gathered by agg.c into results: which
+ * conversions count, visitors and converters per variant, breakdowns and
+ * trends, then the statistics.
  */
 
 #include <math.h>
@@ -9,6 +10,14 @@
 
 #include "report/agg.h"
 #include "report/stats.h"
+
+
+/* A conversion that counts, for the visit in slot of the visits table. */
+typedef struct {
+    size_t       slot;
+    int64_t      ts;
+    double       value;
+} rpt_credit_t;
 
 
 static size_t
@@ -24,25 +33,66 @@ rpt_find_id(const uint32_t *ids, size_t n, uint32_t id)
 }
 
 
+static int
+rpt_cmp_str(const lfr_str_t *a, const lfr_str_t *b)
+{
+    int  cmp;
+
+    cmp = memcmp(a->data, b->data, a->len < b->len ? a->len : b->len);
+
+    if (cmp != 0) {
+        return cmp;
+    }
+
+    return (a->len > b->len) - (a->len < b->len);
+}
+
+
+static int
+rpt_is_control(const lfr_str_t *s)
+{
+    return s->len == 7 && memcmp(s->data, "control", 7) == 0;
+}
+
+
+/* Variants without a weight: "control" first, then by name. */
+static int
+rpt_cmp_unweighted(const void *a, const void *b)
+{
+    const lfr_str_t  *x = a, *y = b;
+
+    if (rpt_is_control(x) != rpt_is_control(y)) {
+        return rpt_is_control(y) - rpt_is_control(x);
+    }
+
+    return rpt_cmp_str(x, y);
+}
+
+
 /*
- * The variants of one experiment: those of the latest weights, in their
- * order (the first is the control), then any other variant visitors were
- * exposed to, in the order first read.
+ * The variants of one run: those of the latest weights, in their order
+ * (the first is the control, as in the rules), then any other variant
+ * visitors were exposed to, "control" first and then by name, so that
+ * the order never depends on the order the lines were read.
  */
 static int
-rpt_variants(rpt_t *r, const rpt_exp_t *e, rpt_experiment_t *ex)
+rpt_variants(rpt_t *r, uint32_t run, rpt_experiment_t *ex)
 {
-    size_t          i, n, cap;
+    size_t          i, n, nw, cap;
     uint32_t       *ids;
+    lfr_str_t      *extra;
     rpt_arm_t      *a;
-    rpt_variant_t  *v;
+    rpt_exp_t      *e;
 
+    e = &r->exps[run];
     cap = e->nweights + r->arm_of.n;
     ex->variants = calloc(cap, sizeof(rpt_variant_t));
     ids = malloc(cap * sizeof(uint32_t));
+    extra = malloc(cap * sizeof(lfr_str_t));
 
-    if (ex->variants == NULL || ids == NULL) {
+    if (ex->variants == NULL || ids == NULL || extra == NULL) {
         free(ids);
+        free(extra);
         return -1;
     }
 
@@ -55,28 +105,50 @@ rpt_variants(rpt_t *r, const rpt_exp_t *e, rpt_experiment_t *ex)
         }
     }
 
+    nw = n;
+
     for (i = 0; i < r->arm_of.n; i++) {
         a = &r->arms[i];
 
-        if (a->exp != e->name || !a->exposed) {
-            continue;
-        }
-
-        a->variant = rpt_find_id(ids, n, a->var);
-
-        if (a->variant == n) {
+        if (a->run == run && a->exposed && rpt_find_id(ids, n, a->var) == n) {
             ids[n] = a->var;
-            ex->variants[n++].weight = e->nweights ? 0 : NAN;
+            extra[n - nw] = r->names.strs[a->var];
+            n++;
         }
     }
 
+    qsort(extra, n - nw, sizeof(lfr_str_t), rpt_cmp_unweighted);
+
     for (i = 0; i < n; i++) {
-        v = &ex->variants[i];
-        v->name = r->names.strs[ids[i]];
+        ex->variants[i].name = i < nw ? r->names.strs[ids[i]]
+                                      : extra[i - nw];
+
+        if (i >= nw) {
+            ex->variants[i].weight = e->nweights ? 0 : NAN;
+        }
+    }
+
+    /* each arm of the run learns its place; an interned name has one
+     * copy, so its address tells it */
+    for (i = 0; i < r->arm_of.n; i++) {
+        a = &r->arms[i];
+
+        if (a->run != run || !a->exposed) {
+            continue;
+        }
+
+        for (a->variant = 0; a->variant < n; a->variant++) {
+            if (ex->variants[a->variant].name.data
+                == r->names.strs[a->var].data)
+            {
+                break;
+            }
+        }
     }
 
     ex->nvariants = n;
     free(ids);
+    free(extra);
 
     return 0;
 }
@@ -105,47 +177,203 @@ rpt_row(rpt_t *r, rpt_row_t **rows, size_t *nrows, size_t nvariants,
     row = &p[(*nrows)++];
     row->id = id;
     row->name = r->names.strs[id];
-    row->exposed = calloc(nvariants, sizeof(uint64_t));
-    row->converted = calloc(nvariants, sizeof(uint64_t));
+    row->cells = calloc(nvariants, sizeof(rpt_cell_t));
 
-    if (row->exposed == NULL || row->converted == NULL) {
-        return NULL;
-    }
-
-    return row;
+    return row->cells ? row : NULL;
 }
 
 
 static int
-rpt_count_visits(rpt_t *r)
+rpt_cmp_credit(const void *a, const void *b)
 {
-    size_t             i;
+    const rpt_credit_t  *x = a, *y = b;
+
+    return (x->slot > y->slot) - (x->slot < y->slot);
+}
+
+
+/*
+ * Holds every conversion against the first exposure of its visitor in
+ * each run (phase) of the experiment it names: it counts for the run when
+ * the visitor was exposed to that same variant, at most the window
+ * before.  *last is set to the latest counted conversion of each run.
+ * The credits (NULL when none) are in slot order.
+ */
+static int
+rpt_credits(rpt_t *r, rpt_credit_t **out, size_t *ncredits, int64_t *last)
+{
+    size_t             i, slot, n, cap;
+    uint32_t           run;
+    rpt_conv_t        *c;
+    rpt_visit_t       *v;
+    rpt_credit_t      *credits;
+    rpt_experiment_t  *ex;
+
+    n = 0;
+    cap = 0;
+    credits = NULL;
+
+    for (i = 0; i < r->nconvs; i++) {
+        c = &r->convs[i];
+
+        if (c->exp >= r->cap_exp_of_name) {
+            continue;
+        }
+
+        for (run = r->exp_of_name[c->exp]; run != RPT_NO_ID;
+             run = r->exps[run].next)
+        {
+            slot = rpt_visits_find(&r->visits, run, c->vid);
+
+            if (slot == RPT_VISIT_NONE) {
+                continue;
+            }
+
+            v = &r->visits.slots[slot];
+
+            if (v->multi || r->arms[v->arm].var != c->var) {
+                continue;
+            }
+
+            ex = &r->result.experiments[run];
+
+            if (c->ts < v->ts) {
+                ex->conv_before++;
+                continue;
+            }
+
+            if (c->ts - v->ts > r->window) {
+                ex->conv_after++;
+                continue;
+            }
+
+            if (rpt_reserve((void **) &credits, &cap, n, sizeof(rpt_credit_t))
+                != 0)
+            {
+                free(credits);
+                return -1;
+            }
+
+            credits[n].slot = slot;
+            credits[n].ts = c->ts;
+            credits[n].value = c->value;
+            n++;
+
+            if (!isnan(c->value)) {
+                ex->has_values = 1;
+            }
+
+            if (c->ts > last[run]) {
+                last[run] = c->ts;
+            }
+        }
+    }
+
+    if (n) {
+        qsort(credits, n, sizeof(rpt_credit_t), rpt_cmp_credit);
+    }
+
+    *out = credits;
+    *ncredits = n;
+
+    return 0;
+}
+
+
+/* The days of the trend: from the first exposure to the last event. */
+static int
+rpt_trend_days(const rpt_exp_t *e, int64_t last, rpt_experiment_t *ex)
+{
+    size_t   i;
+    int64_t  hi;
+
+    hi = rpt_day_of(last > e->last_ts ? last : e->last_ts);
+    ex->trend_day0 = rpt_day_of(e->first_ts);
+
+    if (hi - ex->trend_day0 >= RPT_TREND_DAYS) {
+        ex->trend_day0 = hi - RPT_TREND_DAYS + 1;
+    }
+
+    ex->ndays = hi - ex->trend_day0 + 1;
+
+    for (i = 0; i < ex->nvariants; i++) {
+        ex->variants[i].trend_exposed = calloc(ex->ndays, sizeof(uint64_t));
+        ex->variants[i].trend_converted = calloc(ex->ndays, sizeof(uint64_t));
+
+        if (ex->variants[i].trend_exposed == NULL
+            || ex->variants[i].trend_converted == NULL)
+        {
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* The trend's index of the day of ts; earlier days are in the first. */
+static size_t
+rpt_trend_index(const rpt_experiment_t *ex, int64_t ts)
+{
+    int64_t  d;
+
+    d = rpt_day_of(ts) - ex->trend_day0;
+
+    return d < 0 ? 0 : (size_t) d;
+}
+
+
+static int
+rpt_count_visits(rpt_t *r, const rpt_credit_t *credits, size_t ncredits)
+{
+    size_t             i, k;
     unsigned           conv;
+    int64_t            first;
+    double             value;
     rpt_visit_t       *v;
     rpt_arm_t         *a;
+    rpt_variant_t     *var;
     rpt_experiment_t  *ex;
     rpt_row_t         *seg, *per;
+
+    k = 0;
 
     for (i = 0; i <= r->visits.mask; i++) {
         v = &r->visits.slots[i];
 
-        if (v->exp == 0) {
+        if (v->run == 0) {
             continue;
         }
 
+        /* the credits are in slot order, as this walk */
+        conv = 0;
+        first = INT64_MAX;
+        value = 0;
+
+        for ( ; k < ncredits && credits[k].slot == i; k++) {
+            conv = 1;
+            first = credits[k].ts < first ? credits[k].ts : first;
+            value += isnan(credits[k].value) ? 0 : credits[k].value;
+        }
+
         a = &r->arms[v->arm];
-        ex = &r->result.experiments[r->exp_of_name[a->exp]];
+        ex = &r->result.experiments[a->run];
 
         if (v->multi) {
             ex->multi++;
             continue;
         }
 
-        conv = rpt_map_find(&r->converted, rpt_conv_key(v->arm, v->vid))
-               != RPT_NO_ID;
+        var = &ex->variants[a->variant];
+        var->exposed++;
+        var->converted += conv;
+        rpt_moments_add(&var->value, value);
+        var->trend_exposed[rpt_trend_index(ex, v->ts)]++;
 
-        ex->variants[a->variant].exposed++;
-        ex->variants[a->variant].converted += conv;
+        if (conv) {
+            var->trend_converted[rpt_trend_index(ex, first)]++;
+        }
+
         ex->visitors++;
 
         seg = rpt_row(r, &ex->segments, &ex->nsegments, ex->nvariants,
@@ -157,10 +385,10 @@ rpt_count_visits(rpt_t *r)
             return -1;
         }
 
-        seg->exposed[a->variant]++;
-        seg->converted[a->variant] += conv;
-        per->exposed[a->variant]++;
-        per->converted[a->variant] += conv;
+        seg->cells[a->variant].exposed++;
+        seg->cells[a->variant].converted += conv;
+        per->cells[a->variant].exposed++;
+        per->cells[a->variant].converted += conv;
     }
 
     return 0;
@@ -170,8 +398,9 @@ rpt_count_visits(rpt_t *r)
 static void
 rpt_compare(rpt_experiment_t *ex)
 {
-    size_t          i;
-    rpt_variant_t  *c, *v;
+    size_t                       i, d;
+    rpt_variant_t               *c, *v;
+    static const rpt_moments_t   none;
 
     c = &ex->variants[0];
 
@@ -180,10 +409,18 @@ rpt_compare(rpt_experiment_t *ex)
         v->rate = v->exposed ? (double) v->converted / v->exposed : NAN;
         rpt_wilson(v->converted, v->exposed, RPT_Z95, &v->rate_lo,
                    &v->rate_hi);
+        rpt_mean_ci(&v->value, &v->value_lo, &v->value_hi);
+
+        for (d = 1; d < ex->ndays; d++) {
+            v->trend_exposed[d] += v->trend_exposed[d - 1];
+            v->trend_converted[d] += v->trend_converted[d - 1];
+        }
 
         if (i == 0) {
             v->lift = v->lift_lo = v->lift_hi = NAN;
             v->p_value = v->beat = NAN;
+            /* nothing against nothing: every figure NaN */
+            rpt_welch(&none, &none, &v->value_cmp);
             continue;
         }
 
@@ -195,6 +432,30 @@ rpt_compare(rpt_experiment_t *ex)
                   ? rpt_beat(c->converted, c->exposed, v->converted,
                              v->exposed)
                   : NAN;
+        rpt_welch(&c->value, &v->value, &v->value_cmp);
+    }
+}
+
+
+/* Wilson intervals, and each variant's z-test against the row's control. */
+static void
+rpt_cells(rpt_row_t *rows, size_t nrows, size_t nvariants)
+{
+    size_t       i, j;
+    rpt_cell_t  *c, *k;
+
+    for (i = 0; i < nrows; i++) {
+        k = &rows[i].cells[0];
+
+        for (j = 0; j < nvariants; j++) {
+            c = &rows[i].cells[j];
+            c->rate = c->exposed ? (double) c->converted / c->exposed : NAN;
+            rpt_wilson(c->converted, c->exposed, RPT_Z95, &c->rate_lo,
+                       &c->rate_hi);
+            c->p_value = j ? rpt_ztest(k->converted, k->exposed,
+                                       c->converted, c->exposed)
+                           : NAN;
+        }
     }
 }
 
@@ -210,7 +471,8 @@ rpt_check_ratio(const rpt_exp_t *e, rpt_experiment_t *ex)
     ex->srm_df = 0;
     ex->srm_p = NAN;
 
-    if (e->nweights == 0) {
+    /* pooled phases had other weights: no one split to hold them to */
+    if (e->nweights == 0 || ex->nphases > 1) {
         return 0;
     }
 
@@ -238,26 +500,24 @@ rpt_check_ratio(const rpt_exp_t *e, rpt_experiment_t *ex)
 }
 
 
+/* By name, then the latest phase first. */
 static int
-rpt_cmp_str(const lfr_str_t *a, const lfr_str_t *b)
+rpt_cmp_experiment(const void *a, const void *b)
 {
-    int  cmp;
+    int                      cmp;
+    const rpt_experiment_t  *x = a, *y = b;
 
-    cmp = memcmp(a->data, b->data, a->len < b->len ? a->len : b->len);
+    cmp = rpt_cmp_str(&x->name, &y->name);
 
     if (cmp != 0) {
         return cmp;
     }
 
-    return (a->len > b->len) - (a->len < b->len);
-}
+    if (x->last_ts != y->last_ts) {
+        return x->last_ts < y->last_ts ? 1 : -1;
+    }
 
-
-static int
-rpt_cmp_experiment(const void *a, const void *b)
-{
-    return rpt_cmp_str(&((const rpt_experiment_t *) a)->name,
-                       &((const rpt_experiment_t *) b)->name);
+    return rpt_cmp_str(&x->phase, &y->phase);
 }
 
 
@@ -266,6 +526,59 @@ rpt_cmp_row(const void *a, const void *b)
 {
     return rpt_cmp_str(&((const rpt_row_t *) a)->name,
                        &((const rpt_row_t *) b)->name);
+}
+
+
+static int
+rpt_results(rpt_t *r)
+{
+    int                rc;
+    size_t             i, ncredits;
+    int64_t           *last;
+    rpt_exp_t         *e;
+    rpt_credit_t      *credits;
+    rpt_experiment_t  *ex;
+
+    credits = NULL;
+
+    for (i = 0; i < r->nexps; i++) {
+        e = &r->exps[i];
+        ex = &r->result.experiments[i];
+        ex->name = r->names.strs[e->name];
+        ex->nphases = e->nphases;
+        ex->phase = r->names.strs[e->nphases > 1 ? r->no_phase : e->phase];
+        ex->first_ts = e->first_ts;
+        ex->last_ts = e->last_ts;
+
+        if (rpt_variants(r, i, ex) != 0) {
+            return -1;
+        }
+    }
+
+    last = malloc(r->nexps * sizeof(int64_t));
+
+    if (last == NULL) {
+        return -1;
+    }
+
+    for (i = 0; i < r->nexps; i++) {
+        last[i] = INT64_MIN;
+    }
+
+    rc = rpt_credits(r, &credits, &ncredits, last);
+
+    for (i = 0; rc == 0 && i < r->nexps; i++) {
+        rc = rpt_trend_days(&r->exps[i], last[i], &r->result.experiments[i]);
+    }
+
+    if (rc == 0) {
+        rc = rpt_count_visits(r, credits, ncredits);
+    }
+
+    free(last);
+    free(credits);
+
+    return rc;
 }
 
 
@@ -287,22 +600,15 @@ rpt_finish(rpt_t *r)
 
     r->result.nexperiments = r->nexps;
 
-    for (i = 0; i < r->nexps; i++) {
-        ex = &r->result.experiments[i];
-        ex->name = r->names.strs[r->exps[i].name];
-
-        if (rpt_variants(r, &r->exps[i], ex) != 0) {
-            return NULL;
-        }
-    }
-
-    if (rpt_count_visits(r) != 0) {
+    if (rpt_results(r) != 0) {
         return NULL;
     }
 
     for (i = 0; i < r->nexps; i++) {
         ex = &r->result.experiments[i];
         rpt_compare(ex);
+        rpt_cells(ex->segments, ex->nsegments, ex->nvariants);
+        rpt_cells(ex->personas, ex->npersonas, ex->nvariants);
 
         if (rpt_check_ratio(&r->exps[i], ex) != 0) {
             return NULL;

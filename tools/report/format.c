@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "report/format.h"
 
@@ -108,6 +109,94 @@ rpt_fmt_weight(char *buf, double w)
     }
 
     return buf;
+}
+
+
+static char *
+rpt_amount(char *buf, double x, const char *plus)
+{
+    char      digits[RPT_FMT_SIZE];
+    double    a;
+    uint64_t  whole;
+
+    a = fabs(x);
+
+    if (isnan(x) || a >= 1e15) {
+        snprintf(buf, RPT_FMT_SIZE, isnan(x) ? "-" : "%.3g", x);
+        return buf;
+    }
+
+    /* cents rounded first, so that 0.999 is "1.00", not "0.100" */
+    whole = (uint64_t) llround(a * 100);
+    snprintf(buf, RPT_FMT_SIZE, "%s%s.%02u",
+             x < 0 && whole ? "-" : (whole ? plus : ""),
+             rpt_fmt_count(digits, whole / 100), (unsigned) (whole % 100));
+
+    return buf;
+}
+
+
+char *
+rpt_fmt_amount(char *buf, double x)
+{
+    return rpt_amount(buf, x, "");
+}
+
+
+char *
+rpt_fmt_amount_diff(char *buf, double x)
+{
+    return rpt_amount(buf, x, "+");
+}
+
+
+char *
+rpt_fmt_window(char *buf, int64_t ms)
+{
+    if (ms % RPT_MS_PER_DAY == 0) {
+        snprintf(buf, RPT_FMT_SIZE, "%lldd", (long long) (ms / RPT_MS_PER_DAY));
+
+    } else if (ms % 3600000 == 0) {
+        snprintf(buf, RPT_FMT_SIZE, "%lldh", (long long) (ms / 3600000));
+
+    } else if (ms % 60000 == 0) {
+        snprintf(buf, RPT_FMT_SIZE, "%lldm", (long long) (ms / 60000));
+
+    } else {
+        snprintf(buf, RPT_FMT_SIZE, "%llds", (long long) (ms / 1000));
+    }
+
+    return buf;
+}
+
+
+size_t
+rpt_phases_of(const rpt_result_t *res, size_t i, size_t *rank)
+{
+    size_t                   first, last;
+    const rpt_experiment_t  *e = res->experiments;
+
+    for (first = i;
+         first > 0 && e[first - 1].name.len == e[i].name.len
+         && memcmp(e[first - 1].name.data, e[i].name.data, e[i].name.len)
+            == 0;
+         first--)
+    {
+        /* back to the latest phase */
+    }
+
+    for (last = i;
+         last + 1 < res->nexperiments && e[last + 1].name.len == e[i].name.len
+         && memcmp(e[last + 1].name.data, e[i].name.data, e[i].name.len)
+            == 0;
+         last++)
+    {
+        /* on to the earliest */
+    }
+
+    *rank = i - first + 1;
+
+    return last - first + 1;
 }
 
 

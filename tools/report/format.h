@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "report/report.h"
+
 
 #define RPT_FMT_SIZE  48
 
@@ -30,6 +32,21 @@ char *rpt_fmt_chance(char *buf, double x);
 
 /* A weight as written in the rules: "50", "33.3"; NaN -> "-". */
 char *rpt_fmt_weight(char *buf, double w);
+
+/* An amount: "1,250.50", "-3.00"; NaN -> "-". */
+char *rpt_fmt_amount(char *buf, double x);
+
+/* An amount with its sign: "+12.40"; NaN -> "-". */
+char *rpt_fmt_amount_diff(char *buf, double x);
+
+/* A window of ms as the option takes it: "30d", "12h", "90m", "45s". */
+char *rpt_fmt_window(char *buf, int64_t ms);
+
+/*
+ * How many phases experiment i of res has in the report (they are next
+ * to each other, the latest first), and which of them, from 1, it is.
+ */
+size_t rpt_phases_of(const rpt_result_t *res, size_t i, size_t *rank);
 
 /*
  * What a non-control variant's figures say, in words, for a reader who

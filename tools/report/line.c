@@ -8,6 +8,7 @@
  * instead of being half counted.
  */
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -332,6 +333,14 @@ rpt_number(rpt_cur_t *c, double *value)
 }
 
 
+/* A conversion's amount: a number, and a finite one. */
+static int
+rpt_value(rpt_cur_t *c, double *value)
+{
+    return (rpt_number(c, value) == 0 && isfinite(*value)) ? 0 : -1;
+}
+
+
 static int
 rpt_literal(rpt_cur_t *c, const char *word, size_t len)
 {
@@ -613,6 +622,16 @@ rpt_top_member(rpt_cur_t *c, lfr_str_t *key, void *ctx, unsigned depth)
         }
         if (rpt_is(key, "goal", 4)) {
             return rpt_string_value(c, &rec->goal);
+        }
+        break;
+
+    case 5:
+        if (rpt_is(key, "phase", 5)) {
+            return rpt_string_value(c, &rec->phase);
+        }
+        if (rpt_is(key, "value", 5)) {
+            rec->has_value = 1;
+            return rpt_value(c, &rec->value);
         }
         break;
 

@@ -48,6 +48,9 @@ typedef struct {
     lfr_str_t     exp;
     lfr_str_t     var;
     lfr_str_t     goal;
+    lfr_str_t     phase;
+    double        value;        /* of a conversion; has_value says if any */
+    unsigned      has_value;
     unsigned      bot;
     unsigned      preview;
     size_t        nweights;
@@ -62,8 +65,8 @@ typedef struct {
  * Escaped strings are decoded in place, so the line must be writable and
  * outlive the record.  Returns 0, or -1 for a malformed line: bad JSON,
  * a torn line, a string holding \u0000, a known key with a value of the
- * wrong type, an exposure without vid, exp and var, a conversion without
- * vid.
+ * wrong type (a "value" must be a finite number), an exposure without
+ * vid, exp and var, a conversion without vid.
  */
 int rpt_parse_line(char *line, size_t len, rpt_rec_t *rec);
 

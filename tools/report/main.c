@@ -2,7 +2,7 @@
  * icp-report: A/B analysis of the module's JSON log.
  *
  *   icp-report [--format text|json|html] [--experiment NAME] [--goal GOAL]
- *              [--since TS] LOG...
+ *              [--since TS] [--window DURATION] [--all-phases] LOG...
  *
  * LOG is a file, plain or gzip (zlib reads both), or "-" for stdin.
  */
@@ -28,10 +28,14 @@ rpt_usage(FILE *out)
 {
     fprintf(out,
         "usage: icp-report [--format text|json|html] [--experiment NAME]\n"
-        "                  [--goal GOAL] [--since TS] LOG...\n"
+        "                  [--goal GOAL] [--since TS] [--window DURATION]\n"
+        "                  [--all-phases] LOG...\n"
         "LOG: the module's JSON log, plain or .gz; \"-\" reads stdin.\n"
-        "--since keeps records whose ts is not before TS, compared as a\n"
-        "prefix: --since 2026-11 or --since 2026-11-23T10:00.\n");
+        "--since keeps records from the instant TS on, ISO 8601 from the\n"
+        "year on: --since 2026-11, --since 2026-11-23T10:00+01:00.\n"
+        "--window counts a conversion only if it comes at most DURATION\n"
+        "after the visitor's first exposure: 30d (default), 12h, 90m.\n"
+        "--all-phases pools the phases of each experiment (a warning).\n");
 }
 
 
@@ -108,6 +112,7 @@ int
 main(int argc, char **argv)
 {
     int                  opt, rc;
+    int64_t              since;
     const char          *format;
     char                *buf;
     rpt_filter_t         filter;
@@ -118,6 +123,8 @@ main(int argc, char **argv)
         { "experiment", required_argument, NULL, 'e' },
         { "goal", required_argument, NULL, 'g' },
         { "since", required_argument, NULL, 's' },
+        { "window", required_argument, NULL, 'w' },
+        { "all-phases", no_argument, NULL, 'a' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -125,7 +132,8 @@ main(int argc, char **argv)
     format = "text";
     memset(&filter, 0, sizeof(filter));
 
-    while ((opt = getopt_long(argc, argv, "f:e:g:s:h", options, NULL)) != -1)
+    while ((opt = getopt_long(argc, argv, "f:e:g:s:w:ah", options, NULL))
+           != -1)
     {
         switch (opt) {
         case 'f':
@@ -138,7 +146,24 @@ main(int argc, char **argv)
             filter.goal = optarg;
             break;
         case 's':
+            if (rpt_instant(optarg, strlen(optarg), &since) != 0) {
+                fprintf(stderr, "icp-report: --since %s: not an ISO 8601 "
+                        "date and time\n", optarg);
+                return 2;
+            }
+
             filter.since = optarg;
+            break;
+        case 'w':
+            if (rpt_duration(optarg, &filter.window) != 0) {
+                fprintf(stderr, "icp-report: --window %s: not a duration "
+                        "such as 30d, 12h, 90m\n", optarg);
+                return 2;
+            }
+
+            break;
+        case 'a':
+            filter.all_phases = 1;
             break;
         case 'h':
             rpt_usage(stdout);

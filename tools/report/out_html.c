@@ -20,6 +20,13 @@
 #define RPT_SVG_AXIS   30
 #define RPT_SVG_NAME   20       /* longer names are cut, in bytes */
 
+/* Geometry of the trend chart: the plot, the legend right of it. */
+#define RPT_TREND_LEFT  60
+#define RPT_TREND_W     700
+#define RPT_TREND_TOP   12
+#define RPT_TREND_H     260
+#define RPT_TREND_AXIS  34
+
 
 static const char  rpt_css[] =
     "body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,"
@@ -134,6 +141,13 @@ rpt_html_summary(FILE *out, const rpt_result_t *res)
     if (res->filter.since) {
         fputs(" &middot; since: ", out);
         rpt_html_text(out, res->filter.since, strlen(res->filter.since));
+    }
+
+    fprintf(out, " &middot; conversion window: %s",
+            rpt_fmt_window(b, res->filter.window));
+
+    if (res->filter.all_phases) {
+        fputs(" &middot; phases pooled", out);
     }
 
     fputs("</p>\n<table style=\"width:auto\">\n", out);
@@ -375,14 +389,66 @@ rpt_html_variants(FILE *out, const rpt_experiment_t *ex)
 
 
 static void
+rpt_html_values(FILE *out, const rpt_experiment_t *ex)
+{
+    size_t                i;
+    const rpt_variant_t  *v;
+    char                  b[2][RPT_FMT_SIZE];
+
+    fputs("<h3>Value per visitor <span class=\"small\">(sum of the counted "
+          "conversions' values, 0 for the visitors who did not convert)"
+          "</span></h3>\n<div class=\"wide\"><table>\n<tr><th>variant</th>"
+          "<th>value per visitor</th><th>95% interval</th>"
+          "<th>difference</th><th>difference 95% interval (Welch)</th>"
+          "<th>lift</th><th>p-value (Welch)</th></tr>\n", out);
+
+    for (i = 0; i < ex->nvariants; i++) {
+        v = &ex->variants[i];
+
+        fputs("<tr><td class=\"name\">", out);
+        rpt_html_name(out, &v->name);
+        fprintf(out, "</td><td>%s</td>",
+                rpt_fmt_amount(b[0], v->value.n ? v->value.mean : NAN));
+        fprintf(out, isnan(v->value_lo) ? "<td>-</td>" : "<td>%s &ndash; %s"
+                "</td>", rpt_fmt_amount(b[0], v->value_lo),
+                rpt_fmt_amount(b[1], v->value_hi));
+
+        if (i == 0) {
+            fputs("<td class=\"small\">control</td><td></td><td></td>"
+                  "<td></td></tr>\n", out);
+            continue;
+        }
+
+        fprintf(out, "<td class=\"%s\">%s</td>",
+                isnan(v->value_cmp.diff) ? ""
+                : (v->value_cmp.diff >= 0 ? "up" : "down"),
+                rpt_fmt_amount_diff(b[0], v->value_cmp.diff));
+        fprintf(out, isnan(v->value_cmp.lo) ? "<td>-</td>"
+                : "<td>%s &ndash; %s</td>",
+                rpt_fmt_amount_diff(b[0], v->value_cmp.lo),
+                rpt_fmt_amount_diff(b[1], v->value_cmp.hi));
+        fprintf(out, "<td>%s</td><td>%s</td></tr>\n",
+                rpt_fmt_lift(b[0], v->value_cmp.lift),
+                rpt_fmt_p(b[1], v->value_cmp.p_value));
+    }
+
+    fputs("</table></div>\n", out);
+}
+
+
+static void
 rpt_html_breakdown(FILE *out, const rpt_experiment_t *ex, const char *what,
     const rpt_row_t *rows, size_t nrows)
 {
-    size_t  i, j;
-    char    b[3][RPT_FMT_SIZE];
+    size_t             i, j;
+    const rpt_cell_t  *c;
+    char               b[5][RPT_FMT_SIZE];
 
     fprintf(out, "<h3>By %s <span class=\"small\">(of the first exposure; "
-            "rate, converted / visitors)</span></h3>\n<div class=\"wide\">"
+            "rate, 95%% interval, converted / visitors, p-value against the "
+            "row's control)</span></h3>\n<p class=\"small\">Exploratory: the "
+            "p-values are not corrected for multiple comparisons; with many "
+            "rows, some fall below 0.05 by chance.</p>\n<div class=\"wide\">"
             "<table>\n<tr><th>%s</th>", what, what);
 
     for (j = 0; j < ex->nvariants; j++) {
@@ -399,12 +465,23 @@ rpt_html_breakdown(FILE *out, const rpt_experiment_t *ex, const char *what,
         fputs("</td>", out);
 
         for (j = 0; j < ex->nvariants; j++) {
-            fprintf(out, "<td>%s <span class=\"small\">%s / %s</span></td>",
-                    rpt_fmt_rate(b[0], rows[i].exposed[j]
-                        ? (double) rows[i].converted[j] / rows[i].exposed[j]
-                        : NAN),
-                    rpt_fmt_count(b[1], rows[i].converted[j]),
-                    rpt_fmt_count(b[2], rows[i].exposed[j]));
+            c = &rows[i].cells[j];
+            fprintf(out, "<td>%s <span class=\"small\">", rpt_fmt_rate(b[0],
+                    c->rate));
+
+            if (!isnan(c->rate_lo)) {
+                fprintf(out, "[%s, %s] ", rpt_fmt_rate(b[1], c->rate_lo),
+                        rpt_fmt_rate(b[2], c->rate_hi));
+            }
+
+            fprintf(out, "%s / %s", rpt_fmt_count(b[3], c->converted),
+                    rpt_fmt_count(b[4], c->exposed));
+
+            if (j) {
+                fprintf(out, " &middot; p %s", rpt_fmt_p(b[0], c->p_value));
+            }
+
+            fputs("</span></td>", out);
         }
 
         fputs("</tr>\n", out);
@@ -414,12 +491,196 @@ rpt_html_breakdown(FILE *out, const rpt_experiment_t *ex, const char *what,
 }
 
 
+/* Line colours of the trend, the control's first. */
+static const char  *rpt_colors[] = {
+    "#5b6573", "#2f6fdf", "#e0671f", "#16803c", "#8a3fd1", "#c81e5b"
+};
+
+
+/* The trend's y of a rate. */
+#define rpt_trend_y(rate)                                                    \
+    (RPT_TREND_TOP + RPT_TREND_H - (rate) / max * RPT_TREND_H)
+
+
+/*
+ * Cumulative conversion rate by day, one line per variant: how the
+ * result built up, whether it has settled or is still moving.
+ */
+static void
+rpt_html_trend(FILE *out, const rpt_experiment_t *ex)
+{
+    size_t                i, d, every, n;
+    double                max, step, t, x, dx, rate;
+    const rpt_variant_t  *v;
+    char                  day[RPT_DAY_SIZE];
+    int                   decimals;
+
+    max = 0;
+
+    for (i = 0; i < ex->nvariants; i++) {
+        v = &ex->variants[i];
+
+        for (d = 0; d < ex->ndays; d++) {
+            if (v->trend_exposed[d]) {
+                rate = (double) v->trend_converted[d] / v->trend_exposed[d];
+                max = rate > max ? rate : max;
+            }
+        }
+    }
+
+    if (max <= 0) {
+        max = 0.01;
+    }
+
+    step = rpt_axis_step(max);
+    max = ceil(max / step) * step;
+    decimals = step >= 0.01 ? 0 : (step >= 0.001 ? 1 : 2);
+    dx = ex->ndays > 1 ? (double) RPT_TREND_W / (ex->ndays - 1) : 0;
+
+    fprintf(out, "<h3>Trend <span class=\"small\">(cumulative conversion "
+            "rate by day, UTC: the visitors first exposed by the end of the "
+            "day, and those of them converted by then)</span></h3>\n"
+            "<svg viewBox=\"0 0 %d %d\" width=\"100%%\" role=\"img\" "
+            "aria-label=\"cumulative conversion rate by day\" "
+            "xmlns=\"http://www.w3.org/2000/svg\">\n", RPT_SVG_W,
+            RPT_TREND_TOP + RPT_TREND_H + RPT_TREND_AXIS);
+
+    /* horizontal grid with the rates */
+    for (t = 0; t <= max + step / 2; t += step) {
+        fprintf(out, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" "
+                "stroke=\"#e4e7eb\"/><text class=\"tick\" x=\"%d\" "
+                "y=\"%.1f\" text-anchor=\"end\">%.*f%%</text>\n",
+                RPT_TREND_LEFT, rpt_trend_y(t), RPT_TREND_LEFT + RPT_TREND_W,
+                rpt_trend_y(t), RPT_TREND_LEFT - 8, rpt_trend_y(t) + 4,
+                decimals, t * 100);
+    }
+
+    /* about eight day labels, the first and the last among them */
+    every = (ex->ndays + 7) / 8;
+
+    for (d = 0; d < ex->ndays; d++) {
+        /* the last label gets its place, a regular one too close yields */
+        if (d != ex->ndays - 1
+            && (d % every != 0
+                || (d != 0 && ex->ndays - 1 - d < (every + 1) / 2)))
+        {
+            continue;
+        }
+
+        x = RPT_TREND_LEFT + d * dx;
+        fprintf(out, "<text class=\"tick\" x=\"%.1f\" y=\"%d\" "
+                "text-anchor=\"middle\">%s</text>\n", x,
+                RPT_TREND_TOP + RPT_TREND_H + 20,
+                rpt_day_str(day, ex->trend_day0 + (int64_t) d) + 5);
+    }
+
+    for (i = 0; i < ex->nvariants; i++) {
+        v = &ex->variants[i];
+        n = 0;
+
+        fprintf(out, "<g fill=\"none\" stroke=\"%s\" stroke-width=\"2.5\">"
+                "<title>", rpt_colors[i % 6]);
+        rpt_html_name(out, &v->name);
+        fputs("</title><polyline points=\"", out);
+
+        /* a day before the variant's first visitor has no rate */
+        for (d = 0; d < ex->ndays; d++) {
+            if (v->trend_exposed[d]) {
+                rate = (double) v->trend_converted[d] / v->trend_exposed[d];
+                fprintf(out, n++ ? " %.1f,%.1f" : "%.1f,%.1f",
+                        RPT_TREND_LEFT + d * dx, rpt_trend_y(rate));
+            }
+        }
+
+        fputs("\"/>", out);
+
+        /* the points themselves, when few enough to be told apart */
+        for (d = 0; ex->ndays <= 60 && d < ex->ndays; d++) {
+            if (v->trend_exposed[d]) {
+                rate = (double) v->trend_converted[d] / v->trend_exposed[d];
+                fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" "
+                        "fill=\"%s\"/>", RPT_TREND_LEFT + d * dx,
+                        rpt_trend_y(rate), rpt_colors[i % 6]);
+            }
+        }
+
+        fputs("</g>\n", out);
+
+        /* the legend, right of the plot */
+        fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"4\" "
+                "fill=\"%s\"/><text x=\"%d\" y=\"%d\">",
+                RPT_TREND_LEFT + RPT_TREND_W + 24,
+                RPT_TREND_TOP + 8 + (int) i * 22, rpt_colors[i % 6],
+                RPT_TREND_LEFT + RPT_TREND_W + 44,
+                RPT_TREND_TOP + 14 + (int) i * 22);
+        rpt_svg_name(out, &v->name);
+        fputs("</text>\n", out);
+    }
+
+    fputs("</svg>\n", out);
+}
+
+
+/* The heading of an experiment, or of one of its phases. */
+static void
+rpt_html_heading(FILE *out, const rpt_result_t *res, size_t i)
+{
+    size_t                   n, rank;
+    char                     d[2][RPT_DAY_SIZE], b[RPT_FMT_SIZE];
+    const rpt_experiment_t  *ex = &res->experiments[i];
+
+    fputs("<section>\n<h2>Experiment ", out);
+    rpt_html_name(out, &ex->name);
+
+    n = rpt_phases_of(res, i, &rank);
+
+    if (ex->phase.len) {
+        fputs(" <span class=\"small\">phase ", out);
+        rpt_html_name(out, &ex->phase);
+
+        if (n > 1) {
+            fprintf(out, " (%s of %zu phases)",
+                    rank == 1 ? "latest" : "earlier", n);
+        }
+
+        fputs("</span>", out);
+    }
+
+    fprintf(out, "</h2>\n<p class=\"muted\">%s to %s &middot; %s visitors",
+            rpt_day_str(d[0], rpt_day_of(ex->first_ts)),
+            rpt_day_str(d[1], rpt_day_of(ex->last_ts)),
+            rpt_fmt_count(b, ex->visitors));
+
+    if (ex->multi) {
+        fprintf(out, " &middot; %s visitors exposed to several variants "
+                "excluded", rpt_fmt_count(b, ex->multi));
+    }
+
+    if (ex->conv_before || ex->conv_after) {
+        fprintf(out, " &middot; conversions not counted: %s before the "
+                "visitor's first exposure, ",
+                rpt_fmt_count(b, ex->conv_before));
+        fprintf(out, "%s after the window",
+                rpt_fmt_count(b, ex->conv_after));
+    }
+
+    fputs("</p>\n", out);
+
+    if (ex->nphases > 1) {
+        fprintf(out, "<div class=\"srm bad\">&#9888; %zu phases pooled "
+                "(--all-phases): the weights or variants changed between "
+                "them, so visitors of different splits are mixed and the "
+                "sample ratio is not checked. Read each phase on its own "
+                "first.</div>\n", ex->nphases);
+    }
+}
+
+
 void
 rpt_write_html(FILE *out, const rpt_result_t *res)
 {
     size_t                   i;
     const rpt_experiment_t  *ex;
-    char                     b[RPT_FMT_SIZE];
 
     fprintf(out, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
             "<meta charset=\"utf-8\">\n<meta name=\"viewport\" "
@@ -437,17 +698,7 @@ rpt_write_html(FILE *out, const rpt_result_t *res)
     for (i = 0; i < res->nexperiments; i++) {
         ex = &res->experiments[i];
 
-        fputs("<section>\n<h2>Experiment ", out);
-        rpt_html_name(out, &ex->name);
-        fprintf(out, "</h2>\n<p class=\"muted\">%s visitors",
-                rpt_fmt_count(b, ex->visitors));
-
-        if (ex->multi) {
-            fprintf(out, " &middot; %s visitors exposed to several variants "
-                    "excluded", rpt_fmt_count(b, ex->multi));
-        }
-
-        fputs("</p>\n", out);
+        rpt_html_heading(out, res, i);
         rpt_html_srm(out, ex);
 
         /* every visitor saw several variants: no chart, no breakdown */
@@ -457,7 +708,12 @@ rpt_write_html(FILE *out, const rpt_result_t *res)
 
         rpt_html_variants(out, ex);
 
+        if (ex->has_values) {
+            rpt_html_values(out, ex);
+        }
+
         if (ex->visitors) {
+            rpt_html_trend(out, ex);
             rpt_html_breakdown(out, ex, "segment", ex->segments,
                                ex->nsegments);
             rpt_html_breakdown(out, ex, "persona", ex->personas,

@@ -49,15 +49,40 @@ rpt_json_name(FILE *out, const char *key, const lfr_str_t *s)
 }
 
 
+/*
+ * The shortest of 15, 16 or 17 digits that reads back as the same double:
+ * 0.05 stays "0.05", and a script comparing the figures with its own
+ * sees every bit.
+ */
+static void
+rpt_json_double(FILE *out, double x)
+{
+    int   digits;
+    char  buf[32];
+
+    if (isnan(x) || isinf(x)) {
+        fputs("null", out);
+        return;
+    }
+
+    for (digits = 15; digits < 17; digits++) {
+        snprintf(buf, sizeof(buf), "%.*g", digits, x);
+
+        if (strtod(buf, NULL) == x) {
+            break;
+        }
+    }
+
+    snprintf(buf, sizeof(buf), "%.*g", digits, x);
+    fputs(buf, out);
+}
+
+
 static void
 rpt_json_num(FILE *out, const char *key, double x)
 {
-    if (isnan(x) || isinf(x)) {
-        fprintf(out, ",\"%s\":null", key);
-
-    } else {
-        fprintf(out, ",\"%s\":%.10g", key, x);
-    }
+    fprintf(out, ",\"%s\":", key);
+    rpt_json_double(out, x);
 }
 
 
@@ -83,7 +108,39 @@ rpt_json_filter(FILE *out, const char *key, const char *value)
 
 
 static void
-rpt_json_variant(FILE *out, const rpt_variant_t *v, int control)
+rpt_json_value(FILE *out, const rpt_experiment_t *ex, const rpt_variant_t *v,
+    int control)
+{
+    if (!ex->has_values) {
+        fputs(",\"value\":null", out);
+        return;
+    }
+
+    fputs(",\"value\":{", out);
+    fprintf(out, "\"visitors\":%llu", (unsigned long long) v->value.n);
+    rpt_json_num(out, "mean", v->value.n ? v->value.mean : NAN);
+    rpt_json_num(out, "mean_lo", v->value_lo);
+    rpt_json_num(out, "mean_hi", v->value_hi);
+    rpt_json_num(out, "sd", v->value.n > 1
+                            ? sqrt(v->value.m2 / (v->value.n - 1)) : NAN);
+
+    if (!control) {
+        rpt_json_num(out, "diff", v->value_cmp.diff);
+        rpt_json_num(out, "diff_lo", v->value_cmp.lo);
+        rpt_json_num(out, "diff_hi", v->value_cmp.hi);
+        rpt_json_num(out, "lift", v->value_cmp.lift);
+        rpt_json_num(out, "t", v->value_cmp.t);
+        rpt_json_num(out, "df", v->value_cmp.df);
+        rpt_json_num(out, "p_value", v->value_cmp.p_value);
+    }
+
+    fputc('}', out);
+}
+
+
+static void
+rpt_json_variant(FILE *out, const rpt_experiment_t *ex,
+    const rpt_variant_t *v, int control)
 {
     fputc('{', out);
     rpt_json_name(out, "name", &v->name);
@@ -103,6 +160,7 @@ rpt_json_variant(FILE *out, const rpt_variant_t *v, int control)
         rpt_json_num(out, "chance_to_beat_control", v->beat);
     }
 
+    rpt_json_value(out, ex, v, control);
     fputc('}', out);
 }
 
@@ -111,7 +169,8 @@ static void
 rpt_json_rows(FILE *out, const char *key, const rpt_experiment_t *ex,
     const rpt_row_t *rows, size_t nrows)
 {
-    size_t  i, j;
+    size_t             i, j;
+    const rpt_cell_t  *c;
 
     fprintf(out, ",\"%s\":[", key);
 
@@ -121,13 +180,19 @@ rpt_json_rows(FILE *out, const char *key, const rpt_experiment_t *ex,
         fputs(",\"variants\":[", out);
 
         for (j = 0; j < ex->nvariants; j++) {
+            c = &rows[i].cells[j];
             fputs(j ? ",{" : "{", out);
             rpt_json_name(out, "name", &ex->variants[j].name);
-            rpt_json_count(out, "exposed", rows[i].exposed[j]);
-            rpt_json_count(out, "converted", rows[i].converted[j]);
-            rpt_json_num(out, "rate", rows[i].exposed[j]
-                         ? (double) rows[i].converted[j] / rows[i].exposed[j]
-                         : NAN);
+            rpt_json_count(out, "exposed", c->exposed);
+            rpt_json_count(out, "converted", c->converted);
+            rpt_json_num(out, "rate", c->rate);
+            rpt_json_num(out, "rate_lo", c->rate_lo);
+            rpt_json_num(out, "rate_hi", c->rate_hi);
+
+            if (j) {
+                rpt_json_num(out, "p_value", c->p_value);
+            }
+
             fputc('}', out);
         }
 
@@ -139,14 +204,94 @@ rpt_json_rows(FILE *out, const char *key, const rpt_experiment_t *ex,
 
 
 static void
-rpt_json_experiment(FILE *out, const rpt_experiment_t *ex)
+rpt_json_counts(FILE *out, const uint64_t *n, size_t len)
 {
     size_t  i;
 
+    for (i = 0; i < len; i++) {
+        fprintf(out, i ? ",%llu" : "%llu", (unsigned long long) n[i]);
+    }
+}
+
+
+/* Cumulative by day: the days, then per variant the same points. */
+static void
+rpt_json_trend(FILE *out, const rpt_experiment_t *ex)
+{
+    size_t                i, d;
+    char                  day[RPT_DAY_SIZE];
+    const rpt_variant_t  *v;
+
+    fputs(",\"trend\":{\"days\":[", out);
+
+    for (d = 0; d < ex->ndays; d++) {
+        fprintf(out, d ? ",\"%s\"" : "\"%s\"",
+                rpt_day_str(day, ex->trend_day0 + (int64_t) d));
+    }
+
+    fputs("],\"variants\":[", out);
+
+    for (i = 0; i < ex->nvariants; i++) {
+        v = &ex->variants[i];
+        fputs(i ? ",{" : "{", out);
+        rpt_json_name(out, "name", &v->name);
+        fputs(",\"exposed\":[", out);
+        rpt_json_counts(out, v->trend_exposed, ex->ndays);
+        fputs("],\"converted\":[", out);
+        rpt_json_counts(out, v->trend_converted, ex->ndays);
+        fputs("],\"rate\":[", out);
+
+        for (d = 0; d < ex->ndays; d++) {
+            if (d) {
+                fputc(',', out);
+            }
+
+            rpt_json_double(out, v->trend_exposed[d]
+                                 ? (double) v->trend_converted[d]
+                                   / v->trend_exposed[d]
+                                 : NAN);
+        }
+
+        fputs("]}", out);
+    }
+
+    fputs("]}", out);
+}
+
+
+static void
+rpt_json_experiment(FILE *out, const rpt_experiment_t *ex)
+{
+    size_t  i;
+    char    ts[RPT_DAY_SIZE];
+
     fputc('{', out);
     rpt_json_name(out, "name", &ex->name);
+    fputs(",\"phase\":", out);
+
+    if (ex->phase.len) {
+        rpt_json_str(out, ex->phase.data, ex->phase.len);
+
+    } else {
+        fputs("null", out);
+    }
+
+    rpt_json_count(out, "phases_pooled", ex->nphases);
+
+    if (ex->nphases > 1) {
+        fputs(",\"warning\":\"phases pooled: the weights or variants "
+              "changed between them, the sample ratio is not checked\"",
+              out);
+    }
+
+    fprintf(out, ",\"first_exposure\":\"%s\"",
+            rpt_instant_str(ts, ex->first_ts));
+    fprintf(out, ",\"last_exposure\":\"%s\"",
+            rpt_instant_str(ts, ex->last_ts));
     rpt_json_count(out, "visitors", ex->visitors);
     rpt_json_count(out, "multi_variant_visitors", ex->multi);
+    rpt_json_count(out, "conversions_before_exposure", ex->conv_before);
+    rpt_json_count(out, "conversions_after_window", ex->conv_after);
     fputs(",\"srm\":{", out);
     fprintf(out, "\"checked\":%s", isnan(ex->srm_p) ? "false" : "true");
     rpt_json_num(out, "chi2", ex->srm_chi2);
@@ -161,12 +306,14 @@ rpt_json_experiment(FILE *out, const rpt_experiment_t *ex)
             fputc(',', out);
         }
 
-        rpt_json_variant(out, &ex->variants[i], i == 0);
+        rpt_json_variant(out, ex, &ex->variants[i], i == 0);
     }
 
-    fputc(']', out);
+    fputs("],\"breakdowns\":\"exploratory: p-values against the control "
+          "of the same row, not corrected for multiple comparisons\"", out);
     rpt_json_rows(out, "segments", ex, ex->segments, ex->nsegments);
     rpt_json_rows(out, "personas", ex, ex->personas, ex->npersonas);
+    rpt_json_trend(out, ex);
     fputc('}', out);
 }
 
@@ -183,6 +330,10 @@ rpt_write_json(FILE *out, const rpt_result_t *res)
     rpt_json_filter(out, "goal", res->filter.goal);
     fputc(',', out);
     rpt_json_filter(out, "since", res->filter.since);
+    fprintf(out, ",\"window_seconds\":%lld",
+            (long long) (res->filter.window / 1000));
+    fprintf(out, ",\"all_phases\":%s",
+            res->filter.all_phases ? "true" : "false");
     fputs("},\"lines\":{", out);
     fprintf(out, "\"read\":%llu", (unsigned long long) n->lines);
     rpt_json_count(out, "malformed", n->malformed);

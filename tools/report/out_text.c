@@ -188,7 +188,8 @@ rpt_text_summary(FILE *out, const rpt_result_t *res)
         fprintf(out, ", since %s", res->filter.since);
     }
 
-    fprintf(out, "\n\n");
+    fprintf(out, ", window %s%s\n\n", rpt_fmt_window(b, res->filter.window),
+            res->filter.all_phases ? ", phases pooled" : "");
 
     rpt_cellz(&t, "exposures counted");
     rpt_cellz(&t, rpt_fmt_count(b, n->exposures));
@@ -297,22 +298,78 @@ rpt_text_srm(FILE *out, const rpt_experiment_t *ex)
 }
 
 
+/* Mean value per visitor, beside the rates, when conversions had values. */
+static void
+rpt_text_values(FILE *out, const rpt_experiment_t *ex)
+{
+    size_t                i;
+    const rpt_variant_t  *v;
+    rpt_table_t           t = { 7, 0, 0, NULL };
+    char                  b[4][RPT_FMT_SIZE], ci[2 * RPT_FMT_SIZE + 8];
+    static const char    *head[] = {
+        "variant", "value per visitor", "95% CI", "difference",
+        "difference 95% CI", "lift", "p-value (Welch)"
+    };
+
+    for (i = 0; i < 7; i++) {
+        rpt_cellz(&t, head[i]);
+    }
+
+    for (i = 0; i < ex->nvariants; i++) {
+        v = &ex->variants[i];
+
+        rpt_cell(&t, v->name.data, v->name.len);
+        rpt_cellz(&t, rpt_fmt_amount(b[0], v->value.n ? v->value.mean : NAN));
+        snprintf(ci, sizeof(ci), isnan(v->value_lo) ? "-" : "[%s, %s]",
+                 rpt_fmt_amount(b[0], v->value_lo),
+                 rpt_fmt_amount(b[1], v->value_hi));
+        rpt_cellz(&t, ci);
+
+        if (i == 0) {
+            rpt_cellz(&t, "control");
+            rpt_cellz(&t, "");
+            rpt_cellz(&t, "");
+            rpt_cellz(&t, "");
+            continue;
+        }
+
+        rpt_cellz(&t, rpt_fmt_amount_diff(b[0], v->value_cmp.diff));
+        snprintf(ci, sizeof(ci), isnan(v->value_cmp.lo) ? "-" : "[%s, %s]",
+                 rpt_fmt_amount_diff(b[0], v->value_cmp.lo),
+                 rpt_fmt_amount_diff(b[1], v->value_cmp.hi));
+        rpt_cellz(&t, ci);
+        rpt_cellz(&t, rpt_fmt_lift(b[2], v->value_cmp.lift));
+        rpt_cellz(&t, rpt_fmt_p(b[3], v->value_cmp.p_value));
+    }
+
+    fputs("\n  Value per visitor (sum of the counted conversions' values, "
+          "0 for the others):\n", out);
+    rpt_table_print(out, &t, "    ");
+    rpt_table_free(&t);
+}
+
+
 static void
 rpt_text_breakdown(FILE *out, const rpt_experiment_t *ex, const char *what,
     const rpt_row_t *rows, size_t nrows)
 {
-    size_t       i, j;
-    rpt_table_t  t = { 5, 0, 0, NULL };
-    char         b[RPT_FMT_SIZE];
+    size_t             i, j;
+    const rpt_cell_t  *c;
+    rpt_table_t        t = { 7, 0, 0, NULL };
+    char               b[2][RPT_FMT_SIZE], ci[2 * RPT_FMT_SIZE + 8];
 
     rpt_cellz(&t, what);
     rpt_cellz(&t, "variant");
     rpt_cellz(&t, "visitors");
     rpt_cellz(&t, "converted");
     rpt_cellz(&t, "rate");
+    rpt_cellz(&t, "95% CI");
+    rpt_cellz(&t, "p-value");
 
     for (i = 0; i < nrows; i++) {
         for (j = 0; j < ex->nvariants; j++) {
+            c = &rows[i].cells[j];
+
             if (j == 0) {
                 rpt_cell(&t, rows[i].name.data, rows[i].name.len);
 
@@ -321,17 +378,62 @@ rpt_text_breakdown(FILE *out, const rpt_experiment_t *ex, const char *what,
             }
 
             rpt_cell(&t, ex->variants[j].name.data, ex->variants[j].name.len);
-            rpt_cellz(&t, rpt_fmt_count(b, rows[i].exposed[j]));
-            rpt_cellz(&t, rpt_fmt_count(b, rows[i].converted[j]));
-            rpt_cellz(&t, rpt_fmt_rate(b, rows[i].exposed[j]
-                      ? (double) rows[i].converted[j] / rows[i].exposed[j]
-                      : NAN));
+            rpt_cellz(&t, rpt_fmt_count(b[0], c->exposed));
+            rpt_cellz(&t, rpt_fmt_count(b[0], c->converted));
+            rpt_cellz(&t, rpt_fmt_rate(b[0], c->rate));
+            snprintf(ci, sizeof(ci), isnan(c->rate_lo) ? "-" : "[%s, %s]",
+                     rpt_fmt_rate(b[0], c->rate_lo),
+                     rpt_fmt_rate(b[1], c->rate_hi));
+            rpt_cellz(&t, ci);
+            rpt_cellz(&t, j ? rpt_fmt_p(b[0], c->p_value) : "");
         }
     }
 
-    fprintf(out, "\n  By %s (of the first exposure):\n", what);
+    fprintf(out, "\n  By %s (of the first exposure; exploratory: p-values "
+            "against the row's control,\n  not corrected for multiple "
+            "comparisons):\n", what);
     rpt_table_print(out, &t, "    ");
     rpt_table_free(&t);
+}
+
+
+/* "Experiment e1, phase 7fc229e6 (latest of 2), 2026-11-01 .. 2026-11-23" */
+static void
+rpt_text_heading(FILE *out, const rpt_result_t *res, size_t i)
+{
+    size_t                   n, rank;
+    char                     d[2][RPT_DAY_SIZE], b[RPT_FMT_SIZE];
+    const rpt_experiment_t  *ex = &res->experiments[i];
+
+    fputs("\nExperiment ", out);
+    rpt_put_name(out, &ex->name);
+
+    n = rpt_phases_of(res, i, &rank);
+
+    if (ex->phase.len) {
+        fputs(", phase ", out);
+        rpt_put_name(out, &ex->phase);
+
+        if (n > 1) {
+            fprintf(out, " (%s of %zu phases)",
+                    rank == 1 ? "latest" : "earlier", n);
+        }
+    }
+
+    fprintf(out, ", %s to %s: %s visitors\n",
+            rpt_day_str(d[0], rpt_day_of(ex->first_ts)),
+            rpt_day_str(d[1], rpt_day_of(ex->last_ts)),
+            rpt_fmt_count(b, ex->visitors));
+
+    if (ex->nphases > 1) {
+        fprintf(out, "  WARNING: %zu phases pooled (--all-phases): the "
+                "weights or variants changed\n  between them, so visitors "
+                "of different splits are mixed and the sample\n  ratio is "
+                "not checked.  Read each phase on its own first.\n",
+                ex->nphases);
+    }
+
+    fputc('\n', out);
 }
 
 
@@ -340,7 +442,7 @@ rpt_write_text(FILE *out, const rpt_result_t *res)
 {
     size_t                   i;
     const rpt_experiment_t  *ex;
-    char                     b[RPT_FMT_SIZE];
+    char                     b[RPT_FMT_SIZE], w[RPT_FMT_SIZE];
 
     rpt_text_summary(out, res);
 
@@ -351,16 +453,25 @@ rpt_write_text(FILE *out, const rpt_result_t *res)
     for (i = 0; i < res->nexperiments; i++) {
         ex = &res->experiments[i];
 
-        fputs("\nExperiment ", out);
-        rpt_put_name(out, &ex->name);
-        fprintf(out, ": %s visitors\n\n", rpt_fmt_count(b, ex->visitors));
-
+        rpt_text_heading(out, res, i);
         rpt_text_variants(out, ex);
         rpt_text_srm(out, ex);
 
         if (ex->multi) {
             fprintf(out, "  Visitors exposed to several variants, excluded: "
                     "%s\n", rpt_fmt_count(b, ex->multi));
+        }
+
+        if (ex->conv_before || ex->conv_after) {
+            fprintf(out, "  Conversions not counted: %s before the visitor's "
+                    "first exposure, ", rpt_fmt_count(b, ex->conv_before));
+            fprintf(out, "%s more than %s after it\n",
+                    rpt_fmt_count(b, ex->conv_after),
+                    rpt_fmt_window(w, res->filter.window));
+        }
+
+        if (ex->has_values) {
+            rpt_text_values(out, ex);
         }
 
         rpt_text_breakdown(out, ex, "segment", ex->segments, ex->nsegments);

@@ -12,14 +12,23 @@
 
 #include <lfr.h>
 
+#include "report/instant.h"
 #include "report/line.h"
+#include "report/stats.h"
 
 
 typedef struct {
     const char  *experiment;    /* NULL: every experiment */
     const char  *goal;          /* NULL: every goal */
-    const char  *since;         /* NULL: every record; else a ts prefix */
+    const char  *since;         /* NULL: every record; else a timestamp
+                                   that rpt_instant() reads */
+    int64_t      window;        /* how long after the first exposure a
+                                   conversion counts, in ms; 0: 30 days */
+    unsigned     all_phases;    /* pool the phases of each experiment */
 } rpt_filter_t;
+
+
+#define RPT_WINDOW_DEFAULT  (30 * RPT_MS_PER_DAY)
 
 
 /* What happened to the lines read; see README.md. */
@@ -43,44 +52,77 @@ typedef struct {
 
 
 typedef struct {
-    lfr_str_t    name;
-    double       weight;        /* from the log; 0 if absent, NaN if none */
-    uint64_t     exposed;
-    uint64_t     converted;
-    double       rate;
-    double       rate_lo;
-    double       rate_hi;
+    lfr_str_t      name;
+    double         weight;      /* from the log; 0 if absent, NaN if none */
+    uint64_t       exposed;
+    uint64_t       converted;
+    double         rate;
+    double         rate_lo;
+    double         rate_hi;
     /* against the control (variant 0); NaN for the control itself */
-    double       lift;
-    double       lift_lo;
-    double       lift_hi;
-    double       p_value;
-    double       beat;          /* P(rate > control rate) */
+    double         lift;
+    double         lift_lo;
+    double         lift_hi;
+    double         p_value;
+    double         beat;        /* P(rate > control rate) */
+    /* per exposed visitor, the sum of its counted conversions' values */
+    rpt_moments_t  value;
+    double         value_lo;    /* 95% t interval of the mean */
+    double         value_hi;
+    rpt_welch_t    value_cmp;   /* against the control; NaN for it */
+    /* cumulative by day from the experiment's trend_day0: visitors first
+     * exposed by the end of the day, and those of them converted by then */
+    uint64_t      *trend_exposed;
+    uint64_t      *trend_converted;
 } rpt_variant_t;
 
 
-/* A breakdown row: one segment or persona, counts per variant. */
+/* One variant in one row of a breakdown. */
+typedef struct {
+    uint64_t     exposed;
+    uint64_t     converted;
+    double       rate;
+    double       rate_lo;       /* Wilson */
+    double       rate_hi;
+    double       p_value;       /* z-test against the row's control */
+} rpt_cell_t;
+
+
+/* A breakdown row: one segment or persona, a cell per variant. */
 typedef struct {
     lfr_str_t    name;
     uint32_t     id;
-    uint64_t    *exposed;
-    uint64_t    *converted;
+    rpt_cell_t  *cells;
 } rpt_row_t;
 
 
+/*
+ * The results of one phase of an experiment (or of all its phases, with
+ * --all-phases).
+ */
 typedef struct {
     lfr_str_t       name;
+    lfr_str_t       phase;          /* "" without phases, or pooled */
+    size_t          nphases;        /* phases pooled: 1 unless pooled */
+    int64_t         first_ts;       /* its first and last exposure */
+    int64_t         last_ts;
     size_t          nvariants;
     rpt_variant_t  *variants;       /* the first is the control */
     uint64_t        visitors;       /* exposed, multi-variant excluded */
     uint64_t        multi;          /* multi-variant visitors */
+    uint64_t        conv_before;    /* conversions before the visitor's
+                                       first exposure, not counted */
+    uint64_t        conv_after;     /* conversions after the window */
+    unsigned        has_values;     /* a counted conversion had a value */
     double          srm_chi2;
     unsigned        srm_df;
-    double          srm_p;          /* NaN: no weights in the log */
+    double          srm_p;          /* NaN: no weights, or pooled */
     size_t          nsegments;
     rpt_row_t      *segments;
     size_t          npersonas;
     rpt_row_t      *personas;
+    int64_t         trend_day0;     /* rpt_day_of() of the first point */
+    size_t          ndays;
 } rpt_experiment_t;
 
 
@@ -88,7 +130,7 @@ typedef struct {
     rpt_filter_t       filter;
     rpt_counts_t       counts;
     size_t             nexperiments;
-    rpt_experiment_t  *experiments;     /* sorted by name */
+    rpt_experiment_t  *experiments;     /* by name, the latest phase first */
 } rpt_result_t;
 
 

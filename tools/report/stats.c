@@ -7,6 +7,7 @@
  * the chance to beat control.
  */
 
+#include <float.h>
 #include <math.h>
 
 #include "report/stats.h"
@@ -94,11 +95,64 @@ rpt_ztest(uint64_t xc, uint64_t nc, uint64_t xv, uint64_t nv)
 }
 
 
+/*
+ * The Stirling series remainder of lgamma(x) for x >= 10:
+ *   lgamma(x) = (x - 1/2) log x - x + log(2 pi) / 2 + rpt_lgamma_rem(x)
+ * sum(k) B_2k / (2k (2k - 1) x^(2k - 1)); at x = 10 the first term left
+ * out is below 1e-17.
+ */
 static double
+rpt_lgamma_rem(double x)
+{
+    double  x2;
+
+    x2 = 1 / (x * x);
+
+    return (1.0 / 12 + x2 * (-1.0 / 360 + x2 * (1.0 / 1260
+            + x2 * (-1.0 / 1680 + x2 * (1.0 / 1188 + x2 * (-691.0 / 360360
+            + x2 * (1.0 / 156 + x2 * (-3617.0 / 122400)))))))) / x;
+}
+
+
+#define RPT_LN_SQRT_2PI  0.918938533204672741780
+
+
+/*
+ * log B(a, b) without lgamma(a) + lgamma(b) - lgamma(a + b): for a
+ * million visitors those are near 1.3e7 each, so their difference keeps
+ * only 8 or 9 digits.  Written out by Stirling's formula, the large parts
+ * cancel on paper, and what is computed (log1p of a ratio, the series
+ * remainders) is small and exact to the last digits.
+ */
+double
 rpt_lbeta(double a, double b)
 {
-    return lgamma(a) + lgamma(b) - lgamma(a + b);
+    double  p, q, r;
+
+    p = fmin(a, b);
+    q = fmax(a, b);
+    r = p / (p + q);
+
+    if (p >= 10) {
+        return RPT_LN_SQRT_2PI - 0.5 * log(q) + (p - 0.5) * log(r)
+               + q * log1p(-r)
+               + rpt_lgamma_rem(p) + rpt_lgamma_rem(q)
+               - rpt_lgamma_rem(p + q);
+    }
+
+    if (q >= 10) {
+        return lgamma(p) + p - p * log(p + q) + (q - 0.5) * log1p(-r)
+               + rpt_lgamma_rem(q) - rpt_lgamma_rem(p + q);
+    }
+
+    /* small arguments: lgamma is exact enough, and p + q < 20 */
+    return lgamma(p) + lgamma(q) - lgamma(p + q);
 }
+
+
+/* Rescale the running sum below when a term passes this. */
+#define RPT_BIG      0x1p900
+#define RPT_LOG_BIG  (900 * M_LN2)
 
 
 /*
@@ -107,40 +161,49 @@ rpt_lbeta(double a, double b)
  *   sum(i = 0 .. a1 - 1) B(a2 + i, b1 + b2)
  *                        / ((b1 + i) B(1 + i, b1) B(a2, b2))
  *
- * (Evan Miller, "Formulas for Bayesian A/B Testing", 2015).  The terms are
- * summed from their logarithms, rescaled to the largest seen so far, so
- * terms far below 1e-308 still add up exactly.
+ * (Evan Miller, "Formulas for Bayesian A/B Testing", 2015).  The first
+ * term is B(a2, b1 + b2) / B(a2, b2); each next one is the last times
+ *
+ *   (a2 + i) (b1 + i) / ((a2 + b1 + b2 + i) (1 + i))
+ *
+ * so only two log-betas are evaluated.  The terms are all positive: the
+ * sum loses nothing however small it is.  They are summed relative to
+ * the first, rescaled whenever they grow past 2^900.
  */
 static double
 rpt_beta_gt(double a1, double b1, double a2, double b2)
 {
-    double  i, l, max, sum, base;
+    double  i, t, sum, base;
 
-    base = lgamma(b1 + b2) - rpt_lbeta(a2, b2) - lgamma(b1);
-    max = -INFINITY;
+    base = rpt_lbeta(a2, b1 + b2) - rpt_lbeta(a2, b2);
+    t = 1;
     sum = 0;
 
     for (i = 0; i < a1; i++) {
-        l = base + lgamma(a2 + i) - lgamma(a2 + i + b1 + b2)
-            - log(b1 + i) - lgamma(1 + i) + lgamma(1 + i + b1);
+        sum += t;
+        t *= (a2 + i) * (b1 + i) / ((a2 + b1 + b2 + i) * (1 + i));
 
-        if (l > max) {
-            sum = sum * exp(max - l) + 1;
-            max = l;
-
-        } else {
-            sum += exp(l - max);
+        if (t > RPT_BIG) {
+            t /= RPT_BIG;
+            sum /= RPT_BIG;
+            base += RPT_LOG_BIG;
         }
     }
 
-    return sum * exp(max);
+    return exp(base + log(sum));
 }
 
 
+/*
+ * The tail that is computed by the sum is the one expected to be the
+ * smaller (the arm with the lower posterior mean beating the other): a
+ * chance near 1 is then 1 minus a small number, exact to rounding,
+ * and a small chance is never the difference of two numbers near 1.
+ */
 double
 rpt_beat(uint64_t xc, uint64_t nc, uint64_t xv, uint64_t nv)
 {
-    double  ac, bc, av, bv;
+    double  ac, bc, av, bv, p;
 
     if (xc > nc || xv > nv) {
         return NAN;
@@ -151,12 +214,235 @@ rpt_beat(uint64_t xc, uint64_t nc, uint64_t xv, uint64_t nv)
     av = 1.0 + xv;
     bv = 1.0 + (nv - xv);
 
-    /* the sum has as many terms as its first shape: take the smaller */
-    if (av <= ac) {
-        return rpt_beta_gt(av, bv, ac, bc);
+    /* av / (av + bv) <= ac / (ac + bc), without a division */
+    if (av * (ac + bc) <= ac * (av + bv)) {
+        p = rpt_beta_gt(av, bv, ac, bc);
+
+    } else {
+        p = 1 - rpt_beta_gt(ac, bc, av, bv);
     }
 
-    return 1 - rpt_beta_gt(ac, bc, av, bv);
+    return fmin(1, fmax(0, p));
+}
+
+
+/*
+ * I_x(a, b), the regularized incomplete beta function, with y = 1 - x
+ * given by the caller, by its continued fraction (DLMF 8.17.22) evaluated
+ * with the modified Lentz method; it converges fast for x < (a + 1) /
+ * (a + b + 2), and I_x(a, b) = 1 - I_y(b, a) covers the rest.
+ *
+ * In long double: for Student's t with a million degrees of freedom, x is
+ * 1 - 1e-5 or so, and the fraction depends on 1 - x, which a double x
+ * carries to 11 digits only.
+ */
+static long double
+rpt_beta_inc(double a, double b, long double x, long double y)
+{
+    long double  c, d, h, m, num, delta, lx, ly, pre;
+    long double  tiny = 1e-300L;
+    int          k;
+
+    if (x <= 0) {
+        return 0;
+    }
+
+    if (y <= 0) {
+        return 1;
+    }
+
+    if (x > (a + 1) / (a + b + 2)) {
+        return 1 - rpt_beta_inc(b, a, y, x);
+    }
+
+    /* log x when x is near 1 is better had from y, and the other way */
+    lx = x > 0.5L ? log1pl(-y) : logl(x);
+    ly = y > 0.5L ? log1pl(-x) : logl(y);
+    pre = expl(a * lx + b * ly - logl(a) - rpt_lbeta(a, b));
+
+    /* the first level of the fraction, then one per coefficient */
+    c = 1;
+    d = 1 - (a + b) * x / (a + 1);
+    d = (fabsl(d) < tiny) ? 1 / tiny : 1 / d;
+    h = d;
+
+    for (k = 2; k < RPT_GAMMA_ITERS; k++) {
+        m = k / 2;
+
+        if (k % 2 == 0) {
+            num = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m));
+
+        } else {
+            num = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1));
+        }
+
+        d = 1 + num * d;
+        d = (fabsl(d) < tiny) ? 1 / tiny : 1 / d;
+        c = 1 + num / c;
+
+        if (fabsl(c) < tiny) {
+            c = tiny;
+        }
+
+        delta = c * d;
+        h *= delta;
+
+        if (fabsl(delta - 1) < 4 * LDBL_EPSILON) {
+            break;
+        }
+    }
+
+    return pre * h;
+}
+
+
+double
+rpt_t_sf2(double t, double df)
+{
+    long double  t2;
+
+    if (isnan(t) || !(df > 0)) {
+        return NAN;
+    }
+
+    if (isinf(t)) {
+        return 0;
+    }
+
+    /* P(|T| > t) = I_{df / (df + t^2)}(df / 2, 1 / 2) */
+    t2 = (long double) t * t;
+
+    return rpt_beta_inc(df / 2, 0.5, df / (df + t2), t2 / (df + t2));
+}
+
+
+/* The density of Student's t with df degrees of freedom. */
+static double
+rpt_t_pdf(double t, double df)
+{
+    return exp(-(df + 1) / 2 * log1p(t * t / df) - 0.5 * log(df)
+               - rpt_lbeta(df / 2, 0.5));
+}
+
+
+double
+rpt_t_quantile(double p, double df)
+{
+    double  lo, hi, t, next;
+    int     i;
+
+    if (!(p > 0 && p < 0.5) || !(df > 0)) {
+        return NAN;
+    }
+
+    /* a bracket [lo, hi] of the root of P(T > t) = p, then Newton's steps
+     * kept inside it, halving it when a step would leave */
+    lo = 0;
+
+    for (hi = 2; rpt_t_sf2(hi, df) / 2 > p; hi *= 2) {
+        lo = hi;
+    }
+
+    t = (lo + hi) / 2;
+
+    for (i = 0; i < 200; i++) {
+        if (rpt_t_sf2(t, df) / 2 > p) {
+            lo = t;
+
+        } else {
+            hi = t;
+        }
+
+        next = t + (rpt_t_sf2(t, df) / 2 - p) / rpt_t_pdf(t, df);
+
+        if (!(next > lo && next < hi)) {
+            next = (lo + hi) / 2;
+        }
+
+        if (fabs(next - t) <= 1e-15 * t) {
+            return next;
+        }
+
+        t = next;
+    }
+
+    return t;
+}
+
+
+void
+rpt_moments_add(rpt_moments_t *m, double x)
+{
+    double  d;
+
+    /* Welford's update: no sum of squares to cancel against the mean */
+    m->n++;
+    d = x - m->mean;
+    m->mean += d / m->n;
+    m->m2 += d * (x - m->mean);
+}
+
+
+void
+rpt_mean_ci(const rpt_moments_t *m, double *lo, double *hi)
+{
+    double  half;
+
+    *lo = NAN;
+    *hi = NAN;
+
+    if (m->n < 2) {
+        return;
+    }
+
+    half = rpt_t_quantile(0.025, m->n - 1)
+           * sqrt(m->m2 / (m->n - 1) / m->n);
+    *lo = m->mean - half;
+    *hi = m->mean + half;
+}
+
+
+void
+rpt_welch(const rpt_moments_t *c, const rpt_moments_t *v, rpt_welch_t *w)
+{
+    double  sc, sv, se, q;
+
+    w->diff = NAN;
+    w->lo = NAN;
+    w->hi = NAN;
+    w->t = NAN;
+    w->df = NAN;
+    w->p_value = NAN;
+    w->lift = NAN;
+
+    if (c->n == 0 || v->n == 0) {
+        return;
+    }
+
+    w->diff = v->mean - c->mean;
+    w->lift = c->mean != 0 ? v->mean / c->mean - 1 : NAN;
+
+    if (c->n < 2 || v->n < 2) {
+        return;
+    }
+
+    /* the squared standard errors of the two means */
+    sc = c->m2 / (c->n - 1) / c->n;
+    sv = v->m2 / (v->n - 1) / v->n;
+    se = sqrt(sc + sv);
+
+    if (!(se > 0)) {
+        return;
+    }
+
+    /* Welch-Satterthwaite */
+    w->df = (sc + sv) * (sc + sv)
+            / (sc * sc / (c->n - 1) + sv * sv / (v->n - 1));
+    w->t = w->diff / se;
+    w->p_value = rpt_t_sf2(w->t, w->df);
+    q = rpt_t_quantile(0.025, w->df);
+    w->lo = w->diff - q * se;
+    w->hi = w->diff + q * se;
 }
 
 

@@ -31,8 +31,48 @@ void rpt_lift(uint64_t xc, uint64_t nc, uint64_t xv, uint64_t nv, double z,
 /* Two-sided p-value of the pooled two-proportion z-test. */
 double rpt_ztest(uint64_t xc, uint64_t nc, uint64_t xv, uint64_t nv);
 
-/* P(pv > pc) with independent Beta(1 + x, 1 + n - x) posteriors. */
+/*
+ * P(pv > pc) with independent Beta(1 + x, 1 + n - x) posteriors, in
+ * [0, 1], the smaller tail exact to about 1e-10 relative however small.
+ */
 double rpt_beat(uint64_t xc, uint64_t nc, uint64_t xv, uint64_t nv);
+
+/* log B(a, b), accurate to rounding also for arguments in the millions. */
+double rpt_lbeta(double a, double b);
+
+/* Two-sided P(|T| > |t|) for Student's t with df degrees of freedom. */
+double rpt_t_sf2(double t, double df);
+
+/* The t with P(T > t) = p, 0 < p < 0.5, for df degrees of freedom. */
+double rpt_t_quantile(double p, double df);
+
+
+/* Count, mean and sum of squared deviations of a sample, by Welford. */
+typedef struct {
+    uint64_t     n;
+    double       mean;
+    double       m2;
+} rpt_moments_t;
+
+void rpt_moments_add(rpt_moments_t *m, double x);
+
+/* The 95% t interval of the mean; NaN with fewer than 2 values. */
+void rpt_mean_ci(const rpt_moments_t *m, double *lo, double *hi);
+
+
+/* Welch's test of the variant's mean against the control's. */
+typedef struct {
+    double       diff;          /* mean_v - mean_c */
+    double       lo;            /* its 95% interval */
+    double       hi;
+    double       lift;          /* mean_v / mean_c - 1 */
+    double       t;
+    double       df;            /* Welch-Satterthwaite */
+    double       p_value;       /* two-sided */
+} rpt_welch_t;
+
+void rpt_welch(const rpt_moments_t *c, const rpt_moments_t *v,
+    rpt_welch_t *w);
 
 /* Regularized upper incomplete gamma Q(a, x) = Gamma(a, x) / Gamma(a). */
 double rpt_gamma_q(double a, double x);

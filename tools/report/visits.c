@@ -1,9 +1,9 @@
 /*
- * icp-report: open-addressing table of (experiment, visitor) records.
+ * icp-report: open-addressing table of (run, visitor) records.
  *
- * The key is already a hash (of the visitor id) mixed with the experiment
- * id, so its low bits index the table directly; linear probing at most
- * half full.
+ * The key is already a hash (of the visitor id) mixed with the run
+ * index, so its low bits index the table directly; linear probing at
+ * most half full.
  */
 
 #include <stdlib.h>
@@ -46,26 +46,26 @@ rpt_visits_free(rpt_visits_t *t)
 
 
 void
-rpt_visits_prefetch(const rpt_visits_t *t, uint32_t exp, uint64_t vid)
+rpt_visits_prefetch(const rpt_visits_t *t, uint32_t run, uint64_t vid)
 {
 #if defined(__GNUC__)
-    __builtin_prefetch(&t->slots[(vid ^ (exp + 1) * RPT_MIX) & t->mask]);
+    __builtin_prefetch(&t->slots[(vid ^ (run + 1) * RPT_MIX) & t->mask]);
 #else
     (void) t;
-    (void) exp;
+    (void) run;
     (void) vid;
 #endif
 }
 
 
 static size_t
-rpt_visits_slot(const rpt_visit_t *slots, size_t mask, uint32_t exp,
+rpt_visits_slot(const rpt_visit_t *slots, size_t mask, uint32_t run,
     uint64_t vid)
 {
     size_t  i;
 
-    for (i = (vid ^ exp * RPT_MIX) & mask;
-         slots[i].exp != 0 && (slots[i].exp != exp || slots[i].vid != vid);
+    for (i = (vid ^ run * RPT_MIX) & mask;
+         slots[i].run != 0 && (slots[i].run != run || slots[i].vid != vid);
          i = (i + 1) & mask)
     {
         /* linear probing */
@@ -89,8 +89,8 @@ rpt_visits_grow(rpt_visits_t *t)
     }
 
     for (i = 0; i <= t->mask; i++) {
-        if (t->slots[i].exp != 0) {
-            slots[rpt_visits_slot(slots, mask, t->slots[i].exp,
+        if (t->slots[i].run != 0) {
+            slots[rpt_visits_slot(slots, mask, t->slots[i].run,
                                   t->slots[i].vid)] = t->slots[i];
         }
     }
@@ -104,15 +104,15 @@ rpt_visits_grow(rpt_visits_t *t)
 
 
 rpt_visit_t *
-rpt_visits_get(rpt_visits_t *t, uint32_t exp, uint64_t vid)
+rpt_visits_get(rpt_visits_t *t, uint32_t run, uint64_t vid)
 {
     size_t        i;
     rpt_visit_t  *v;
 
-    exp++;
-    i = rpt_visits_slot(t->slots, t->mask, exp, vid);
+    run++;
+    i = rpt_visits_slot(t->slots, t->mask, run, vid);
 
-    if (t->slots[i].exp != 0) {
+    if (t->slots[i].run != 0) {
         return &t->slots[i];
     }
 
@@ -121,15 +121,26 @@ rpt_visits_get(rpt_visits_t *t, uint32_t exp, uint64_t vid)
             return NULL;
         }
 
-        i = rpt_visits_slot(t->slots, t->mask, exp, vid);
+        i = rpt_visits_slot(t->slots, t->mask, run, vid);
     }
 
     t->n++;
     v = &t->slots[i];
     memset(v, 0, sizeof(rpt_visit_t));
-    v->exp = exp;
+    v->run = run;
     v->vid = vid;
     v->arm = RPT_VISIT_NEW;
 
     return v;
+}
+
+
+size_t
+rpt_visits_find(const rpt_visits_t *t, uint32_t run, uint64_t vid)
+{
+    size_t  i;
+
+    i = rpt_visits_slot(t->slots, t->mask, run + 1, vid);
+
+    return t->slots[i].run != 0 ? i : RPT_VISIT_NONE;
 }

@@ -15,11 +15,11 @@
 #define RPT_VISIT_NEW  0x7fffffff
 
 
-/* One visitor of one experiment: 32 bytes, half a cache line. */
+/* One visitor of one run (experiment phase): 32 bytes, half a line. */
 typedef struct {
     uint64_t     vid;           /* rpt_vid_hash() of the visitor id */
-    uint64_t     ts;            /* rpt_ts_key() of the earliest exposure */
-    uint32_t     exp;           /* experiment name id + 1; 0: a free slot */
+    int64_t      ts;            /* the earliest exposure, ms since 1970 */
+    uint32_t     run;           /* run index + 1; 0: a free slot */
     uint32_t     arm:31;        /* of the first exposure read */
     uint32_t     multi:1;       /* exposed to another arm as well */
     uint32_t     seg;           /* name ids, of the earliest exposure */
@@ -44,16 +44,21 @@ int rpt_visits_init(rpt_visits_t *t);
 void rpt_visits_free(rpt_visits_t *t);
 
 /*
- * Starts loading the slot of (exp, vid) into the cache, so that the work
+ * Starts loading the slot of (run, vid) into the cache, so that the work
  * done before rpt_visits_get() overlaps the memory access.
  */
-void rpt_visits_prefetch(const rpt_visits_t *t, uint32_t exp, uint64_t vid);
+void rpt_visits_prefetch(const rpt_visits_t *t, uint32_t run, uint64_t vid);
 
 /*
- * The visit of (exp, vid); a new one has only its key set and arm set to
+ * The visit of (run, vid); a new one has only its key set and arm set to
  * RPT_VISIT_NEW, for the caller to fill.  NULL when memory runs out.
  */
-rpt_visit_t *rpt_visits_get(rpt_visits_t *t, uint32_t exp, uint64_t vid);
+rpt_visit_t *rpt_visits_get(rpt_visits_t *t, uint32_t run, uint64_t vid);
+
+/* The slot of the visit of (run, vid), or RPT_VISIT_NONE. */
+#define RPT_VISIT_NONE  ((size_t) -1)
+
+size_t rpt_visits_find(const rpt_visits_t *t, uint32_t run, uint64_t vid);
 
 
 #endif /* RPT_VISITS_H */
