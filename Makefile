@@ -22,7 +22,7 @@ UNIT_BINS  :=
 DEB_PACKAGES := nginx nginx-dev libhiredis-dev libpcre2-dev libssl-dev \
                 zlib1g-dev redis-server redis-tools libcmocka-dev wrk \
                 clang libclang-rt-14-dev valgrind perl \
-                debhelper dpkg-dev build-essential curl
+                redis-sentinel debhelper dpkg-dev build-essential curl
 
 .PHONY: all module tools deps unit unit-asan check integration test demo \
         clean bench FORCE
