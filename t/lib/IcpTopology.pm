@@ -32,7 +32,8 @@ my @live;
 sub new {
     my ($class, %opt) = @_;
     my $self = bless { tmp => tempdir('icp-topo-XXXXXX', TMPDIR => 1),
-                       edges => [] }, $class;
+                       edges => [], replicas => [], sentinels => [] },
+        $class;
     my $n_replicas = $opt{replicas} // 2;
     my $n_sentinels = $opt{sentinels} // 3;
 
