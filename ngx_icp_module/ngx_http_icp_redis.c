@@ -32,6 +32,9 @@
 #define NGX_HTTP_ICP_REDIS_ELEMENTS_MIN      2
 #define NGX_HTTP_ICP_REDIS_ELEMENTS_MAX      (1024 * 1024)
 
+/* seconds up before a closed link is connected again at once */
+#define NGX_HTTP_ICP_REDIS_HEALTHY           1
+
 /* a reason in the error log, escaped: a server's error text is its own */
 #define NGX_HTTP_ICP_REDIS_REASON_MAX        256
 
@@ -502,6 +505,7 @@ ngx_http_icp_redis_handshake(redisAsyncContext *ac, void *r, void *data)
     /* the backoff stays until a command is answered: see _answered() */
     rs->failed = 0;
     rs->state = NGX_HTTP_ICP_REDIS_READY;
+    rs->ready = ngx_time();
     ngx_http_icp_status_redis_up(rs - ngx_http_icp_redis, 1);
 }
 
@@ -530,6 +534,24 @@ ngx_http_icp_redis_on_disconnect(const redisAsyncContext *ac, int status)
     }
 
     ngx_http_icp_redis_count(rs, NGX_HTTP_ICP_REDIS_ERRORS);
+
+    /*
+     * A link up for a while and closed (CLIENT KILL from a Sentinel's
+     * failover step, an idle timeout) is no outage: connect again at
+     * once, not after the backoff with lookups going to the fallback.
+     * Once only: a server that keeps closing new links gets the backoff.
+     */
+    if (rs->state == NGX_HTTP_ICP_REDIS_READY
+        && ngx_time() - rs->ready >= NGX_HTTP_ICP_REDIS_HEALTHY
+        && !ngx_http_icp_redis_exiting)
+    {
+        ngx_log_error(NGX_LOG_INFO, rs->log, 0,
+                      "icp_redis %V: link closed, connecting again",
+                      &rs->conf->addr);
+        rs->ac = NULL;
+        ngx_http_icp_redis_connect(rs);
+        return;
+    }
 
     /* a refused reply shows as "Out of memory", the reader's error */
     ngx_http_icp_redis_lost(rs, status == REDIS_OK ? "closed by the server"

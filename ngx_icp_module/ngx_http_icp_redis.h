@@ -48,6 +48,7 @@ typedef struct {
     ngx_msec_t                  backoff;
     ngx_log_t                  *log;
     ngx_uint_t                  state;
+    time_t                      ready;      /* when it last came up */
     const char                 *refused;    /* a reply refused: why */
     icp_resp_t                  frame;      /* the reply being read */
     u_char                     *held;       /* its bytes, read so far */
