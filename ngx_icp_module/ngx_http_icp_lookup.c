@@ -16,6 +16,7 @@
  */
 
 #include "ngx_http_icp_lookup_conf.h"
+#include "report/instant.h"
 #include "ngx_http_icp_redis.h"
 #include "ngx_http_icp_cache.h"
 #include "ngx_http_icp_cache_record.h"
@@ -276,6 +277,37 @@ ngx_http_icp_lookup_unmarked(ngx_shm_zone_t *zone, ngx_str_t *keys)
     }
 
     return left;
+}
+
+
+void
+ngx_http_icp_lookup_age(ngx_http_icp_ctx_t *ctx, ngx_http_icp_loc_conf_t *lcf)
+{
+    int64_t                ms;
+    ngx_uint_t             i;
+    ngx_http_icp_field_t  *f;
+
+    if (lcf->lookup_max_age == 0) {
+        return;
+    }
+
+    for (i = 0; i < ctx->firmo.nfirmo; i++) {
+        f = &ctx->firmo.firmo[i];
+
+        if (f->name.len != sizeof("as_of") - 1
+            || ngx_strncmp(f->name.data, "as_of", sizeof("as_of") - 1) != 0)
+        {
+            continue;
+        }
+
+        if (rpt_instant((char *) f->value.data, f->value.len, &ms) == 0
+            && ms / 1000 < (int64_t) (ngx_time() - lcf->lookup_max_age))
+        {
+            ctx->firmo.nfirmo = 0;
+        }
+
+        return;
+    }
 }
 
 

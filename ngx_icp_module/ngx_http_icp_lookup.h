@@ -36,6 +36,13 @@ typedef void (*ngx_http_icp_lookup_done_pt)(ngx_http_request_t *r);
  * exactly once, unless the request went away first: then the reply
  * touches nothing of it.  NGX_ERROR: out of memory.
  */
+/*
+ * icp_lookup max_age=: a company record whose as_of is older than that is
+ * taken as absent, as if Redis had none; one without as_of is kept.
+ */
+void ngx_http_icp_lookup_age(ngx_http_icp_ctx_t *ctx,
+    ngx_http_icp_loc_conf_t *lcf);
+
 ngx_int_t ngx_http_icp_lookup(ngx_http_request_t *r,
     ngx_http_icp_ctx_t *ctx, ngx_http_icp_loc_conf_t *lcf,
     ngx_http_icp_lookup_done_pt done);

@@ -186,6 +186,7 @@ ngx_http_icp_lookup_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_icp_loc_conf_t  *lcf = conf;
 
+    time_t       age;
     ngx_str_t   *value, v;
     ngx_int_t   *index;
     ngx_uint_t   i;
@@ -193,6 +194,8 @@ ngx_http_icp_lookup_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     if (lcf->lookup_ip_index != NGX_CONF_UNSET) {
         return "is duplicate";
     }
+
+    lcf->lookup_max_age = 0;
 
     lcf->lookup_ip_index = NGX_HTTP_ICP_NO_VAR;
     lcf->lookup_domain_index = NGX_HTTP_ICP_NO_VAR;
@@ -217,14 +220,42 @@ ngx_http_icp_lookup_directive(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             v.data = value[i].data + 8;
             v.len = value[i].len - 8;
 
+        } else if (ngx_strncmp(value[i].data, "max_age=", 8) == 0) {
+            v.data = value[i].data + 8;
+            v.len = value[i].len - 8;
+
+            age = ngx_parse_time(&v, 1);
+            if (age == (time_t) NGX_ERROR || age == 0) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid parameter \"%V\": expected a "
+                                   "time such as max_age=90d", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
+            lcf->lookup_max_age = age;
+            continue;
+
         } else {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "invalid parameter \"%V\": expected ip=$VAR, "
-                               "domain=$VAR or contact=$VAR", &value[i]);
+                               "domain=$VAR, contact=$VAR or max_age=TIME",
+                               &value[i]);
             return NGX_CONF_ERROR;
         }
 
         if (ngx_http_icp_lookup_var(cf, &v, index) != NGX_OK) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (lcf->lookup_ip_index == NGX_HTTP_ICP_NO_VAR
+        && lcf->lookup_domain_index == NGX_HTTP_ICP_NO_VAR
+        && lcf->lookup_contact_index == NGX_HTTP_ICP_NO_VAR)
+    {
+        /* max_age= alone: the default key */
+        ngx_str_set(&v, "$remote_addr");
+
+        if (ngx_http_icp_lookup_var(cf, &v, &lcf->lookup_ip_index) != NGX_OK) {
             return NGX_CONF_ERROR;
         }
     }
@@ -263,6 +294,7 @@ ngx_http_icp_lookup_merge(ngx_conf_t *cf, ngx_http_icp_loc_conf_t *prev,
         conf->lookup_ip_index = prev->lookup_ip_index;
         conf->lookup_domain_index = prev->lookup_domain_index;
         conf->lookup_contact_index = prev->lookup_contact_index;
+        conf->lookup_max_age = prev->lookup_max_age;
     }
 
     if (conf->lookup_ip_index == NGX_CONF_UNSET) {

@@ -513,6 +513,7 @@ ngx_http_icp_handler(ngx_http_request_t *r)
     }
 
     ctx->rules = lcf->rules;
+    ngx_http_icp_lookup_age(ctx, lcf);
 
     if (ngx_http_icp_classify(r, ctx) != NGX_OK
         || ngx_http_icp_assign(r, ctx, lcf) != NGX_OK)

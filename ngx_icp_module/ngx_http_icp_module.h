@@ -102,6 +102,7 @@ typedef struct {
     ngx_int_t                   lookup_ip_index;
     ngx_int_t                   lookup_domain_index;
     ngx_int_t                   lookup_contact_index;
+    time_t                      lookup_max_age;    /* 0: records never age */
 } ngx_http_icp_loc_conf_t;
 
 
