@@ -116,6 +116,21 @@ is($rc, 0, 'icp-rules check: exit 0') or diag($out);
 like($out, qr/: ok, 1 icp, 0 exclusions, 1 persona, 2 routes/,
      'icp-rules check: summary');
 
+# the vocabulary the installed icp-rules reads, from the package
+$t->write_file('rules/vocab.rules', <<'RULES');
+icp saas {
+    industry in (software, widgetry);
+}
+route * * {
+    variant default /lp/default.html;
+}
+RULES
+($rc, $out) = run($TOOLS[0], 'check', "$tmp/rules/vocab.rules");
+like($out, qr{"widgetry" is not in .*/usr/share/icp/industries\.tsv},
+     'icp-rules check: an industry not in '
+     . '/usr/share/icp/industries.tsv is warned of') or diag($out);
+unlike($out, qr/\bsoftware\b/, '... a known one is not');
+
 $t->write_file('firmo.csv', "ip,company,employees\n192.0.2.7,Acme,250\n");
 ($rc, $out) = run($TOOLS[1], '--redis', '127.0.0.1:' . $t->redis->port,
                   "$tmp/firmo.csv");
