@@ -350,7 +350,7 @@ SKIP: {
     }
     note(scalar(@lines) . ' lines generated');
 
-    my $res = decode_json(scalar `$report --format json $tmp/gen1.log $tmp/gen0.log`);
+    my $res = decode_json(scalar `$report --format json --fixed-horizon $tmp/gen1.log $tmp/gen0.log`);
     is($?, 0, 'cross-check log: exit 0');
     my $got = by_name($res->{experiments});
 

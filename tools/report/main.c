@@ -2,7 +2,8 @@
  * icp-report: A/B analysis of the module's JSON log.
  *
  *   icp-report [--format text|json|html] [--experiment NAME] [--goal GOAL]
- *              [--since TS] [--window DURATION] [--all-phases] LOG...
+ *              [--since TS] [--window DURATION] [--all-phases]
+ *              [--fixed-horizon] LOG...
  *
  * LOG is a file, plain or gzip (zlib reads both), or "-" for stdin.
  */
@@ -29,13 +30,16 @@ rpt_usage(FILE *out)
     fprintf(out,
         "usage: icp-report [--format text|json|html] [--experiment NAME]\n"
         "                  [--goal GOAL] [--since TS] [--window DURATION]\n"
-        "                  [--all-phases] LOG...\n"
+        "                  [--all-phases] [--fixed-horizon] LOG...\n"
         "LOG: the module's JSON log, plain or .gz; \"-\" reads stdin.\n"
         "--since keeps records from the instant TS on, ISO 8601 from the\n"
         "year on: --since 2026-11, --since 2026-11-23T10:00+01:00.\n"
         "--window counts a conversion only if it comes at most DURATION\n"
         "after the visitor's first exposure: 30d (default), 12h, 90m.\n"
-        "--all-phases pools the phases of each experiment (a warning).\n");
+        "--all-phases pools the phases of each experiment (a warning).\n"
+        "--fixed-horizon gives the z-test's p-value and interval, valid\n"
+        "for one look at a sample fixed in advance, instead of the\n"
+        "sequential (always-valid, mSPRT) ones.\n");
 }
 
 
@@ -125,6 +129,7 @@ main(int argc, char **argv)
         { "since", required_argument, NULL, 's' },
         { "window", required_argument, NULL, 'w' },
         { "all-phases", no_argument, NULL, 'a' },
+        { "fixed-horizon", no_argument, NULL, 'H' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -164,6 +169,9 @@ main(int argc, char **argv)
             break;
         case 'a':
             filter.all_phases = 1;
+            break;
+        case 'H':
+            filter.fixed_horizon = 1;
             break;
         case 'h':
             rpt_usage(stdout);

@@ -14,6 +14,8 @@
 
 #include "report/instant.h"
 #include "report/line.h"
+#include "report/power.h"
+#include "report/seq.h"
 #include "report/stats.h"
 
 
@@ -25,6 +27,8 @@ typedef struct {
     int64_t      window;        /* how long after the first exposure a
                                    conversion counts, in ms; 0: 30 days */
     unsigned     all_phases;    /* pool the phases of each experiment */
+    unsigned     fixed_horizon; /* the z-test and Katz interval, read once,
+                                   instead of the sequential results */
 } rpt_filter_t;
 
 
@@ -59,12 +63,21 @@ typedef struct {
     double         rate;
     double         rate_lo;
     double         rate_hi;
-    /* against the control (variant 0); NaN for the control itself */
+    /*
+     * against the control (variant 0), NaN for the control itself; the
+     * interval and p-value are the always-valid ones of seq (mSPRT over
+     * the trend's days) or, with --fixed-horizon, the Katz interval and
+     * the z-test
+     */
     double         lift;
     double         lift_lo;
     double         lift_hi;
     double         p_value;
+    double         p_holm;      /* p_value, Holm-adjusted across variants */
     double         beat;        /* P(rate > control rate) */
+    rpt_seq_t      seq;         /* the looks; unused with --fixed-horizon */
+    rpt_power_t    power;       /* of the fixed-horizon test */
+    double         best;        /* P(highest rate), the control's too */
     /* per exposed visitor, the sum of its counted conversions' values */
     rpt_moments_t  value;
     double         value_lo;    /* 95% t interval of the mean */
@@ -133,6 +146,9 @@ typedef struct {
     rpt_experiment_t  *experiments;     /* by name, the latest phase first */
 } rpt_result_t;
 
+
+/* The level of the tests and intervals: 95%, two-sided. */
+#define RPT_ALPHA      0.05
 
 /* SRM is flagged below this p-value. */
 #define RPT_SRM_ALPHA  0.001
