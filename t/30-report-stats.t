@@ -253,6 +253,51 @@ sub by_name {
 }
 
 
+# --- odd inputs (issue 20): overlong lines, weights that are no share ---
+
+{
+    my @w = ([a => 50], [b => 50]);
+    my $ok = exposure(ts => $T0, vid => 'v1', exp => 'e', var => 'a',
+                      weights => \@w);
+    # a record padded to exactly 1 MiB is read; one byte more is not
+    my $pad = sub {
+        my ($rec, $len) = @_;
+        my $head = '{"pad":"';
+        return $head . ('x' x ($len - length($head) - 1 - length($rec)))
+            . '",' . substr($rec, 1);
+    };
+    my $mib = 1024 * 1024;
+    my $at_limit = $pad->(exposure(ts => $T0, vid => 'v2', exp => 'e',
+                                   var => 'b', weights => \@w), $mib);
+    my $over = $pad->(exposure(ts => $T0, vid => 'v3', exp => 'e',
+                               var => 'b', weights => \@w), $mib + 1);
+    is(length($at_limit), $mib, 'a line of 1 MiB');
+    is(length($over), $mib + 1, 'a line of 1 MiB and a byte');
+    my @bad = map {
+        (my $l = exposure(ts => $T0, vid => "w$_", exp => 'e', var => 'b',
+                          weights => [[a => 50], [b => 'W']])) =~ s/W/$_/;
+        $l
+    } qw(1e400 -1 0 -0 1e-400 NaN);
+    my $res = run_report([$ok, $over, $at_limit, 'x' x (3 * $mib), @bad,
+                          $ok]);
+    my $n = $res->{lines};
+    is($n->{read}, 11, 'odd inputs: 11 lines read');
+    is($n->{overlong}, 2, 'two over 1 MiB, counted apart');
+    is($n->{malformed}, 6, 'six with a weight 1e400, -1, 0, -0, 1e-400, NaN');
+    is($n->{exposures}, 3, 'the 1 MiB line and the others are read');
+    my ($e) = experiments_named($res, 'e');
+    is($e->{visitors}, 2, 'no visitor of a bad record counts');
+    ok($e->{srm}{checked} && $e->{srm}{p_value} > 0.1,
+       'the sample ratio is checked against the weights 50/50');
+    my $text = `$report $tmp/hand.log`;
+    like($text, qr/lines over 1 MiB, skipped\s+2\n/, 'text: overlong lines');
+    like($text, qr/malformed lines, skipped\s+6\n/, 'text: malformed apart');
+    my $html = `$report --format html $tmp/hand.log`;
+    like($html, qr{<td>lines over 1 MiB, skipped</td><td>2</td>},
+         'html: overlong lines');
+}
+
+
 # --- the cross-check: generated logs of known truth against SciPy ---
 
 SKIP: {

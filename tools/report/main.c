@@ -19,9 +19,14 @@
 #include "report/report.h"
 
 
-/* Longer lines are counted as malformed; no record comes near it. */
-#define RPT_LINE_MAX  (1024 * 1024)
 #define RPT_GZ_BUFFER (256 * 1024)
+
+/*
+ * The line buffer: RPT_LINE_MAX bytes, the newline and the NUL.  A record
+ * of the module is a few hundred bytes; a longer line is skipped as it is
+ * read, never kept whole, and counted apart.
+ */
+#define RPT_BUF_SIZE  (RPT_LINE_MAX + 2)
 
 
 static void
@@ -76,21 +81,22 @@ rpt_read(rpt_t *r, const char *path, char *buf)
     gzbuffer(f, RPT_GZ_BUFFER);
     rc = 0;
 
-    while (rc == 0 && gzgets(f, buf, RPT_LINE_MAX) != NULL) {
+    while (rc == 0 && gzgets(f, buf, RPT_BUF_SIZE) != NULL) {
         len = strlen(buf);
 
         if (len > 0 && buf[len - 1] == '\n') {
             buf[--len] = '\0';
 
-        } else if (len == RPT_LINE_MAX - 1) {
-            /* an overlong line: skip the rest of it, count it malformed */
-            while (gzgets(f, buf, RPT_LINE_MAX) != NULL
+        } else if (len > RPT_LINE_MAX) {
+            /* an overlong line: skip the rest of it, count it apart */
+            while (gzgets(f, buf, RPT_BUF_SIZE) != NULL
                    && strchr(buf, '\n') == NULL)
             {
                 /* draining */
             }
 
-            len = 0;
+            rpt_add_overlong(r);
+            continue;
         }
 
         if (rpt_add_line(r, buf, len) != 0) {
@@ -191,7 +197,7 @@ main(int argc, char **argv)
     }
 
     r = rpt_new(&filter);
-    buf = malloc(RPT_LINE_MAX);
+    buf = malloc(RPT_BUF_SIZE);
 
     if (r == NULL || buf == NULL) {
         fprintf(stderr, "icp-report: out of memory\n");

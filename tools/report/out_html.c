@@ -155,6 +155,7 @@ rpt_html_summary(FILE *out, const rpt_result_t *res)
             rpt_fmt_count(b, n->exposures));
     fprintf(out, "<tr><td>conversions counted</td><td>%s</td></tr>\n",
             rpt_fmt_count(b, n->conversions));
+    rpt_html_count("lines over 1 MiB, skipped", n->overlong);
     rpt_html_count("malformed lines, skipped", n->malformed);
     rpt_html_count("records of another type", n->other_types);
     rpt_html_count("records before the start date", n->before_since);

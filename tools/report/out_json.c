@@ -393,6 +393,7 @@ rpt_write_json(FILE *out, const rpt_result_t *res)
     rpt_json_num(out, "power", 0.8);
     fputs("},\"lines\":{", out);
     fprintf(out, "\"read\":%llu", (unsigned long long) n->lines);
+    rpt_json_count(out, "overlong", n->overlong);
     rpt_json_count(out, "malformed", n->malformed);
     rpt_json_count(out, "other_types", n->other_types);
     rpt_json_count(out, "before_since", n->before_since);

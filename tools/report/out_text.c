@@ -195,6 +195,7 @@ rpt_text_summary(FILE *out, const rpt_result_t *res)
     rpt_cellz(&t, rpt_fmt_count(b, n->exposures));
     rpt_cellz(&t, "conversions counted");
     rpt_cellz(&t, rpt_fmt_count(b, n->conversions));
+    rpt_row_count("lines over 1 MiB, skipped", n->overlong);
     rpt_row_count("malformed lines, skipped", n->malformed);
     rpt_row_count("records of another type", n->other_types);
     rpt_row_count("records before --since", n->before_since);

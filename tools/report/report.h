@@ -34,10 +34,14 @@ typedef struct {
 
 #define RPT_WINDOW_DEFAULT  (30 * RPT_MS_PER_DAY)
 
+/* The longest line read, its newline not counted: 1 MiB. */
+#define RPT_LINE_MAX  (1024 * 1024)
+
 
 /* What happened to the lines read; see README.md. */
 typedef struct {
     uint64_t     lines;
+    uint64_t     overlong;          /* longer than RPT_LINE_MAX, skipped */
     uint64_t     malformed;
     uint64_t     other_types;
     uint64_t     before_since;
@@ -165,6 +169,13 @@ void rpt_free(rpt_t *r);
  * Returns -1 only when memory runs out; a bad line is counted, not fatal.
  */
 int rpt_add_line(rpt_t *r, char *line, size_t len);
+
+/*
+ * Counts a line longer than RPT_LINE_MAX bytes, which the reader skipped
+ * without keeping it: apart from the malformed ones, as nothing is known
+ * of it but its length.
+ */
+void rpt_add_overlong(rpt_t *r);
 
 /* Computes the results; NULL when memory runs out. */
 const rpt_result_t *rpt_finish(rpt_t *r);
