@@ -1,5 +1,8 @@
 # icp-report's statistics cross-checked against SciPy and statsmodels on
-# generated logs of known truth, and the counting rules that decide what
+# generated logs of known truth (the fixed-horizon figures; the
+# sequential p-values and intervals on looks by day rebuilt from the
+# generated instants; Holm; the chance of being best; power, through
+# tests/stats_ref.py's references), and the counting rules that decide what
 # those statistics are computed from: the control, timestamps with UTC
 # offsets, the conversion window, phases.  Needs build/bin/icp-report
 # only (no nginx, no Redis) and Debian's /usr/bin/python3 with
@@ -250,6 +253,51 @@ sub by_name {
 }
 
 
+# --- odd inputs (issue 20): overlong lines, weights that are no share ---
+
+{
+    my @w = ([a => 50], [b => 50]);
+    my $ok = exposure(ts => $T0, vid => 'v1', exp => 'e', var => 'a',
+                      weights => \@w);
+    # a record padded to exactly 1 MiB is read; one byte more is not
+    my $pad = sub {
+        my ($rec, $len) = @_;
+        my $head = '{"pad":"';
+        return $head . ('x' x ($len - length($head) - 1 - length($rec)))
+            . '",' . substr($rec, 1);
+    };
+    my $mib = 1024 * 1024;
+    my $at_limit = $pad->(exposure(ts => $T0, vid => 'v2', exp => 'e',
+                                   var => 'b', weights => \@w), $mib);
+    my $over = $pad->(exposure(ts => $T0, vid => 'v3', exp => 'e',
+                               var => 'b', weights => \@w), $mib + 1);
+    is(length($at_limit), $mib, 'a line of 1 MiB');
+    is(length($over), $mib + 1, 'a line of 1 MiB and a byte');
+    my @bad = map {
+        (my $l = exposure(ts => $T0, vid => "w$_", exp => 'e', var => 'b',
+                          weights => [[a => 50], [b => 'W']])) =~ s/W/$_/;
+        $l
+    } qw(1e400 -1 0 -0 1e-400 NaN);
+    my $res = run_report([$ok, $over, $at_limit, 'x' x (3 * $mib), @bad,
+                          $ok]);
+    my $n = $res->{lines};
+    is($n->{read}, 11, 'odd inputs: 11 lines read');
+    is($n->{overlong}, 2, 'two over 1 MiB, counted apart');
+    is($n->{malformed}, 6, 'six with a weight 1e400, -1, 0, -0, 1e-400, NaN');
+    is($n->{exposures}, 3, 'the 1 MiB line and the others are read');
+    my ($e) = experiments_named($res, 'e');
+    is($e->{visitors}, 2, 'no visitor of a bad record counts');
+    ok($e->{srm}{checked} && $e->{srm}{p_value} > 0.1,
+       'the sample ratio is checked against the weights 50/50');
+    my $text = `$report $tmp/hand.log`;
+    like($text, qr/lines over 1 MiB, skipped\s+2\n/, 'text: overlong lines');
+    like($text, qr/malformed lines, skipped\s+6\n/, 'text: malformed apart');
+    my $html = `$report --format html $tmp/hand.log`;
+    like($html, qr{<td>lines over 1 MiB, skipped</td><td>2</td>},
+         'html: overlong lines');
+}
+
+
 # --- the cross-check: generated logs of known truth against SciPy ---
 
 SKIP: {
@@ -292,7 +340,9 @@ SKIP: {
                  variants => [], before => 0, after => 0, segs => {});
         for my $i (0 .. $#vars) {
             my ($x, $n) = @{ $cases[$c][$i] };
-            my @values;
+            # per visitor: the first exposure and first counted
+            # conversion (undef: none), as instants, for the looks by day
+            my (@values, @first, @conv);
             for my $j (0 .. $n - 1) {
                 my $vid = "$exp-$i-$j";
                 my $seg = "s" . ($j % 3);
@@ -306,6 +356,7 @@ SKIP: {
                                       seg => 'later', weights => \@weights)
                     if $j % 3 == 0;
                 my $sum = 0;
+                my $conv;
                 my $cell = $t{segs}{$seg}[$i] //= [0, 0];
                 $cell->[1]++;
                 if ($j < $x) {
@@ -315,8 +366,10 @@ SKIP: {
                         my $value = $j % 4 ? sprintf('%.2f', 10 + rand(990))
                                            : undef;
                         $sum += $value if defined $value;
+                        my $when = $ts + int(rand(20 * $DAY));
+                        $conv = $when if !defined $conv || $when < $conv;
                         push @lines, conversion(
-                            ts => $ts + int(rand(20 * $DAY)), vid => $vid,
+                            ts => $when, vid => $vid,
                             off => (0, -120)[$k], exp => $exp,
                             var => $vars[$i], value => $value);
                     }
@@ -332,9 +385,12 @@ SKIP: {
                                             var => $vars[$i], value => 5000);
                 }
                 push @values, $sum;
+                push @first, $ts;
+                push @conv, $conv;
             }
             push @{ $t{variants} }, { name => $vars[$i], converted => $x,
-                                      exposed => $n, values => \@values };
+                                      exposed => $n, values => \@values,
+                                      first => \@first, conv => \@conv };
         }
         push @truth, \%t;
     }
@@ -350,8 +406,15 @@ SKIP: {
     }
     note(scalar(@lines) . ' lines generated');
 
-    my $res = decode_json(scalar `$report --format json $tmp/gen1.log $tmp/gen0.log`);
-    is($?, 0, 'cross-check log: exit 0');
+    # the fixed-horizon figures, and the default sequential ones
+    my $res = decode_json(scalar `$report --format json --fixed-horizon $tmp/gen1.log $tmp/gen0.log`);
+    is($?, 0, 'cross-check log, --fixed-horizon: exit 0');
+    is($res->{method}{test}, 'z-test', 'the method is named: z-test');
+    my $seq = decode_json(scalar `$report --format json $tmp/gen1.log $tmp/gen0.log`);
+    is($?, 0, 'cross-check log, sequential: exit 0');
+    is_deeply([@{ $seq->{method} }{qw(test sequential tau2 alpha)}],
+              ['mSPRT', JSON::PP::true, 1e-4, 0.05],
+              'by default the method is mSPRT, tau2 1e-4, alpha 0.05');
     my $got = by_name($res->{experiments});
 
     # the known truth: counts, conversions left out
@@ -395,7 +458,8 @@ SKIP: {
 
     my $cases = "$tmp/cases.json";
     open(my $fh, '>', $cases) or die $!;
-    print $fh encode_json({ truth => \@truth, report => $res });
+    print $fh encode_json({ truth => \@truth, report => $res,
+                            sequential => $seq });
     close $fh;
 
     my $check = "$tmp/check.py";
@@ -536,15 +600,126 @@ for t in data['truth']:
                 add('segment z p-value', g['p_value'],
                     proportions_ztest(x, n)[1], where)
 
+# -- sequential, Holm, best, power: tests/stats_ref.py's references ------
+#
+# The looks are rebuilt from the generated instants, not from the report's
+# trend: for each UTC day on which a visitor was first exposed or first
+# converted, the visitors exposed by its end and those converted by then.
+
+sys.path.insert(0, sys.argv[2])
+import stats_ref
+from statsmodels.stats.multitest import multipletests
+
+DAY_MS = 86400000
+seq_got = {e['name']: e for e in data['sequential']['experiments']}
+
+
+def looks(c, v):
+    days = sorted({t // DAY_MS for arm in (c, v)
+                   for t in arm['first'] + [x for x in arm['conv'] if x]})
+    out = []
+    for d in days:
+        end = (d + 1) * DAY_MS
+        counts = []
+        for arm in (c, v):
+            counts.append(sum(1 for x in arm['conv'] if x and x < end))
+            counts.append(sum(1 for t in arm['first'] if t < end))
+        out.append(tuple(counts))
+    return out
+
+
+def has_variance(look):
+    xc, nc, xv, nv = look
+    return nc and nv and (0 < xc < nc or 0 < xv < nv)
+
+
+def finite(x):
+    return x if x is not None and np.isfinite(x) else None
+
+
+def holm(ps):
+    idx = [i for i, p in enumerate(ps) if p is not None]
+    adj = [None] * len(ps)
+    if idx:
+        for i, a in zip(idx, multipletests([ps[i] for i in idx],
+                                           method='holm')[1]):
+            adj[i] = a
+    return adj
+
+
+for t in data['truth']:
+    tv = t['variants']
+    c = tv[0]
+    where = t['name']
+    es, ef = seq_got[where], got[where]
+    seq_p, fixed_p = [None], [None]
+
+    for i in range(1, len(tv)):
+        v, g, f = tv[i], es['variants'][i], ef['variants'][i]
+        wv = f"{where}/{v['name']}"
+        # a day before both arms have visitors is no look
+        lk = [x for x in looks(c, v) if x[1] and x[3]]
+        p, dlo, dhi, llo, lhi = stats_ref.seq_reference(
+            1e-4, 0.05, lk)
+        if not any(has_variance(x) for x in lk):
+            p = None
+        seq_p.append(p)
+        add('sequential p-value (mSPRT)', g['p_value'], p, wv)
+        add('sequential difference interval', g['sequential']['diff_lo'],
+            finite(dlo), wv)
+        add('sequential difference interval', g['sequential']['diff_hi'],
+            finite(dhi), wv)
+        if lhi != np.inf:
+            add('sequential lift interval', g['lift_lo'], llo, wv)
+            add('sequential lift interval', g['lift_hi'], lhi, wv)
+        else:
+            add('sequential lift interval', g['lift_lo'], None, wv)
+
+        xc, nc, xv, nv = (c['converted'], c['exposed'], v['converted'],
+                          v['exposed'])
+        fixed_p.append(proportions_ztest([xv, xc], [nv, nc])[1]
+                       if 0 < xc + xv < nc + nv else None)
+
+        mde, mde_rel, total_c, total_v = stats_ref.power_reference(xc, nc, xv,
+                                                               nv)
+        pw = g['power']
+        add('MDE (absolute)', pw['mde'], finite(mde), wv)
+        add('MDE (relative)', pw['mde_relative'], finite(mde_rel), wv)
+        add('visitors needed', pw['visitors_needed_control'],
+            finite(total_c), wv)
+        add('visitors needed', pw['visitors_needed_variant'],
+            finite(total_v), wv)
+        if np.isfinite(total_c):
+            add('visitors still to come', pw['visitors_more_control'],
+                float(max(0, np.ceil(total_c) - nc)), wv)
+            add('visitors still to come', pw['visitors_more_variant'],
+                float(max(0, np.ceil(total_v) - nv)), wv)
+
+    # Holm of the references' p-values, not of the report's
+    for report, ps, name in ((es, seq_p, 'Holm, sequential p-values'),
+                             (ef, fixed_p, 'Holm, z-test p-values')):
+        for i, a in enumerate(holm(ps)):
+            if i:
+                add(name, report['variants'][i]['p_value_holm'], a,
+                    f"{where}/{tv[i]['name']}")
+
+    counts = [(v['converted'], v['exposed']) for v in tv]
+    if all(n for _, n in counts):
+        for i, b in enumerate(stats_ref.best_reference(counts)):
+            add('probability of being best (quad)',
+                es['variants'][i]['prob_best'], b,
+                f"{where}/{tv[i]['name']}")
+
 json.dump(table, sys.stdout)
 PYTHON
     close $fh;
 
-    my $out = `$python $check $cases`;
+    my $out = `$python $check $cases $IcpTest::ROOT/tests`;
     is($?, 0, 'the SciPy / statsmodels script ran') or diag($out);
     my $table = eval { decode_json($out) } // {};
 
     my %tolerance = ('chance to beat control (quad)' => 1e-6,
+                     'probability of being best (quad)' => 1e-6,
                      'chance to beat, issue 18 cases' => 1e-6,
                      '(statsmodels tconfint_diff, t.ppf)' => 1e-6);
     my @rows = sort keys %$table;

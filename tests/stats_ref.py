@@ -1,6 +1,9 @@
 #!/usr/bin/python3
 """Reference values for t/31-stats-ref.t, from SciPy and statsmodels.
 
+t/30-report-stats.t imports it too, for seq_reference, best_reference
+and power_reference, to check the figures icp-report prints.
+
 Writes one case per line, "CMD ARGS... = EXPECTED...", in the input
 format of tests/stats_ref.c; the test feeds the part before "=" to the C
 driver and compares its answer with the part after.  The cases are drawn

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "report/multi.h"
 #include "report/report.h"
 #include "report/stats.h"
 
@@ -121,7 +122,7 @@ static void
 test_counts(void **state)
 {
     rpt_t                   *r;
-    rpt_filter_t             filter = { NULL, NULL, NULL, 0, 0 };
+    rpt_filter_t             filter = { NULL, NULL, NULL, 0, 0, 0 };
     const rpt_result_t      *res;
     const rpt_experiment_t  *ex;
     const rpt_variant_t     *c, *b;
@@ -166,7 +167,8 @@ test_counts(void **state)
     /* the statistics are those of the counts */
     assert_true(c->rate == 0.5);
     assert_true(isnan(c->lift) && isnan(c->p_value) && isnan(c->beat));
-    assert_true(b->p_value == rpt_ztest(1, 2, 2, 3));
+    /* one day, one look: the sequential p-value of the totals */
+    assert_true(b->p_value == rpt_seq_p(1, 2, 2, 3, RPT_SEQ_TAU2));
     assert_true(b->beat == rpt_beat(1, 2, 2, 3));
     assert_true(fabs(b->lift - (2.0 / 3 / 0.5 - 1)) < 1e-12);
 
@@ -200,7 +202,7 @@ static void
 test_goal_filter(void **state)
 {
     rpt_t                   *r;
-    rpt_filter_t             filter = { NULL, "signup", NULL, 0, 0 };
+    rpt_filter_t             filter = { NULL, "signup", NULL, 0, 0, 0 };
     const rpt_result_t      *res;
     const rpt_experiment_t  *ex;
 
@@ -225,7 +227,7 @@ test_experiment_and_since_filters(void **state)
 {
     rpt_t               *r;
     rpt_filter_t         filter = { "e2", NULL, "2026-11-23T10:00:03",
-                                    0, 0 };
+                                    0, 0, 0 };
     const rpt_result_t  *res;
 
     (void) state;
@@ -265,7 +267,7 @@ static void
 test_order_by_time(void **state)
 {
     rpt_t                   *r;
-    rpt_filter_t             filter = { NULL, NULL, NULL, 0, 0 };
+    rpt_filter_t             filter = { NULL, NULL, NULL, 0, 0, 0 };
     const rpt_result_t      *res;
     const rpt_experiment_t  *ex;
 
@@ -298,7 +300,7 @@ static void
 test_edges(void **state)
 {
     rpt_t                   *r;
-    rpt_filter_t             filter = { NULL, NULL, NULL, 0, 0 };
+    rpt_filter_t             filter = { NULL, NULL, NULL, 0, 0, 0 };
     const rpt_result_t      *res;
     const rpt_experiment_t  *ex;
     const rpt_variant_t     *v;
@@ -386,7 +388,7 @@ test_control_order(void **state)
 {
     int                  order;
     rpt_t               *r;
-    rpt_filter_t         filter = { NULL, NULL, NULL, 0, 0 };
+    rpt_filter_t         filter = { NULL, NULL, NULL, 0, 0, 0 };
     const rpt_result_t  *res;
     const char          *vars[] = { "zeta", "control", "alpha" };
     const char          *names[] = { "zeta", "beta", "alpha" };
@@ -442,7 +444,7 @@ static void
 test_offsets(void **state)
 {
     rpt_t                   *r;
-    rpt_filter_t             filter = { NULL, NULL, NULL, 0, 0 };
+    rpt_filter_t             filter = { NULL, NULL, NULL, 0, 0, 0 };
     const rpt_result_t      *res;
     const rpt_experiment_t  *ex;
 
@@ -483,7 +485,7 @@ static void
 test_window(void **state)
 {
     rpt_t                   *r;
-    rpt_filter_t             filter = { NULL, NULL, NULL, 0, 0 };
+    rpt_filter_t             filter = { NULL, NULL, NULL, 0, 0, 0 };
     const rpt_result_t      *res;
     const rpt_experiment_t  *ex;
 
@@ -533,7 +535,7 @@ test_phases(void **state)
     int                      i, j;
     rpt_t                   *r;
     char                     vid[16];
-    rpt_filter_t             filter = { NULL, NULL, NULL, 0, 0 };
+    rpt_filter_t             filter = { NULL, NULL, NULL, 0, 0, 0 };
     const rpt_result_t      *res;
     const rpt_experiment_t  *ex;
     const char              *p1 = ",\"phase\":\"00000001\","
@@ -599,7 +601,7 @@ static void
 test_values(void **state)
 {
     rpt_t                   *r;
-    rpt_filter_t             filter = { NULL, NULL, NULL, 0, 0 };
+    rpt_filter_t             filter = { NULL, NULL, NULL, 0, 0, 0 };
     const rpt_result_t      *res;
     const rpt_experiment_t  *ex;
     const rpt_variant_t     *a, *b;
@@ -656,7 +658,7 @@ static void
 test_trend(void **state)
 {
     rpt_t                   *r;
-    rpt_filter_t             filter = { NULL, NULL, NULL, 0, 0 };
+    rpt_filter_t             filter = { NULL, NULL, NULL, 0, 0, 0 };
     const rpt_result_t      *res;
     const rpt_experiment_t  *ex;
     const rpt_variant_t     *a, *b;
@@ -689,6 +691,124 @@ test_trend(void **state)
 }
 
 
+/*
+ * Per variant, visitors and converters by day 23, 24, 25 Nov: a, the
+ * control, 400/20 a day; b 400/45, 400/10, 400/10, ahead on the first
+ * day and not after; c 400/20, 400/30, 400/40, ahead at the end.
+ */
+static rpt_t *
+feed_days(unsigned fixed_horizon)
+{
+    int                  d, i, j;
+    rpt_t               *r;
+    char                 vid[32], ts[32];
+    rpt_filter_t         filter = { NULL, NULL, NULL, 0, 0, 0 };
+    static const char   *names[] = { "a", "b", "c" };
+    static const int     conv[3][3] = { { 20, 20, 20 }, { 45, 10, 10 },
+                                        { 20, 30, 40 } };
+
+    filter.fixed_horizon = fixed_horizon;
+    r = rpt_new(&filter);
+    assert_non_null(r);
+
+    for (d = 0; d < 3; d++) {
+        for (j = 0; j < 3; j++) {
+            for (i = 0; i < 400; i++) {
+                snprintf(vid, sizeof(vid), "%s%d-%d", names[j], d, i);
+                snprintf(ts, sizeof(ts), "2026-11-%02dT10:%02d:%02dZ",
+                         23 + d, i / 60, i % 60);
+                addf(r, EXPO, ts, vid, "s", names[j],
+                     ",\"weights\":{\"a\":1,\"b\":1,\"c\":1}");
+
+                if (i < conv[j][d]) {
+                    snprintf(ts, sizeof(ts), "2026-11-%02dT12:00:00Z",
+                             23 + d);
+                    addf(r, CONV, ts, vid, names[j], "");
+                }
+            }
+        }
+    }
+
+    return r;
+}
+
+
+/*
+ * The default results are sequential, one look a day: the p-value is the
+ * least of the days', not the last day's; Holm adjusts across b and c;
+ * the chance of being best is that of the totals.  --fixed-horizon gives
+ * the z-test and Katz interval of the totals.
+ */
+static void
+test_sequential(void **state)
+{
+    rpt_t                   *r;
+    const rpt_result_t      *res;
+    const rpt_experiment_t  *ex;
+    const rpt_variant_t     *a, *b, *c;
+    double                   p1, p3, p[3], adj[3], best[3], lift, lo, hi;
+    uint64_t                 conv[3] = { 60, 65, 90 }, n[3] = { 1200, 1200,
+                                                                1200 };
+
+    (void) state;
+
+    r = feed_days(0);
+    res = rpt_finish(r);
+    assert_non_null(res);
+    ex = &res->experiments[0];
+    assert_int_equal(ex->ndays, 3);
+    a = &ex->variants[0];
+    b = &ex->variants[1];
+    c = &ex->variants[2];
+
+    /* b: 45/400 against 20/400 on the first day (p 0.36), 65/1200
+     * against 60/1200 at the end (p 1) */
+    p1 = rpt_seq_p(20, 400, 45, 400, RPT_SEQ_TAU2);
+    p3 = rpt_seq_p(60, 1200, 65, 1200, RPT_SEQ_TAU2);
+    assert_true(p1 < 0.5 && p3 == 1);
+    assert_true(p1 < rpt_seq_p(40, 800, 55, 800, RPT_SEQ_TAU2));
+    assert_int_equal(b->seq.looks, 3);
+    assert_true(b->p_value == p1);
+    /* c: the last day's is the least */
+    assert_true(c->p_value == rpt_seq_p(60, 1200, 90, 1200, RPT_SEQ_TAU2));
+    assert_true(c->p_value < rpt_seq_p(40, 800, 50, 800, RPT_SEQ_TAU2));
+    /* the interval of every day holds the running one */
+    rpt_seq_ci(60, 1200, 65, 1200, RPT_SEQ_TAU2, RPT_ALPHA, &lo, &hi,
+               &lift, &lift);
+    assert_true(b->seq.diff_lo >= lo && b->seq.diff_hi <= hi);
+    assert_true(b->lift_lo > -1 && b->lift_hi > b->lift_lo);
+    assert_true(b->lift_lo <= b->lift && b->lift <= b->lift_hi);
+
+    /* Holm across b and c; the control has none */
+    p[0] = NAN;
+    p[1] = b->p_value;
+    p[2] = c->p_value;
+    rpt_holm(p, 3, adj);
+    assert_true(isnan(a->p_holm));
+    assert_true(b->p_holm == adj[1] && c->p_holm == adj[2]);
+    assert_true(fmin(b->p_holm, c->p_holm)
+                == fmin(1, 2 * fmin(b->p_value, c->p_value)));
+
+    assert_int_equal(rpt_prob_best(conv, n, 3, best), 0);
+    assert_true(a->best == best[0] && b->best == best[1]
+                && c->best == best[2]);
+    assert_true(c->best > b->best && b->best > a->best);
+
+    /* the power of the totals, a's rate the baseline */
+    assert_true(b->power.mde_abs > 0 && isnan(a->power.mde_abs));
+    rpt_free(r);
+
+    r = feed_days(1);
+    res = rpt_finish(r);
+    ex = &res->experiments[0];
+    b = &ex->variants[1];
+    assert_true(b->p_value == rpt_ztest(60, 1200, 65, 1200));
+    rpt_lift(60, 1200, 65, 1200, RPT_Z95, &lift, &lo, &hi);
+    assert_true(b->lift_lo == lo && b->lift_hi == hi);
+    rpt_free(r);
+}
+
+
 int
 main(void)
 {
@@ -704,6 +824,7 @@ main(void)
         cmocka_unit_test(test_phases),
         cmocka_unit_test(test_values),
         cmocka_unit_test(test_trend),
+        cmocka_unit_test(test_sequential),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -176,16 +176,49 @@ test_weight_numbers(void **state)
 
     assert_int_equal(parse("{\"type\":\"exposure\",\"vid\":\"v\","
                            "\"exp\":\"e\",\"var\":\"a\",\"weights\":"
-                           "{\"a\":0,\"b\":1e2,\"c\":-3,\"d\":2.5E-1,"
+                           "{\"a\":1,\"b\":1e2,\"c\":3,\"d\":2.5E-1,"
                            "\"e\":123456789012345,"
                            "\"f\":12345678901234567}}", &rec), 0);
     assert_int_equal(rec.nweights, 6);
-    assert_true(rec.weights[0].weight == 0);
+    assert_true(rec.weights[0].weight == 1);
     assert_true(rec.weights[1].weight == 100);
-    assert_true(rec.weights[2].weight == -3);
+    assert_true(rec.weights[2].weight == 3);
     assert_true(rec.weights[3].weight == 0.25);
     assert_true(rec.weights[4].weight == 123456789012345.0);
     assert_true(rec.weights[5].weight == 12345678901234567.0);
+}
+
+
+/*
+ * A weight that is no share of traffic makes the record malformed:
+ * infinite (1e400), 0 (also 1e-400, -0), negative, or not a number.
+ */
+static void
+test_weight_not_positive(void **state)
+{
+    size_t              i;
+    rpt_rec_t           rec;
+    char                line[256];
+    static const char  *bad[] = {
+        "1e400", "-1e400", "0", "-0", "0.0", "1e-400", "-1", "-0.5",
+        "NaN", "nan", "Infinity", "\"50\"", "null"
+    };
+
+    (void) state;
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(line, sizeof(line), "{\"type\":\"exposure\","
+                 "\"vid\":\"v\",\"exp\":\"e\",\"var\":\"a\","
+                 "\"weights\":{\"a\":50,\"b\":%s}}", bad[i]);
+        assert_int_equal(parse(line, &rec), -1);
+    }
+
+    /* the smallest and largest that are fine */
+    assert_int_equal(parse("{\"type\":\"exposure\",\"vid\":\"v\","
+                           "\"exp\":\"e\",\"var\":\"a\",\"weights\":"
+                           "{\"a\":1e-300,\"b\":1e300}}", &rec), 0);
+    assert_true(rec.weights[0].weight == 1e-300);
+    assert_true(rec.weights[1].weight == 1e300);
 }
 
 
@@ -351,6 +384,7 @@ main(void)
         cmocka_unit_test(test_escapes),
         cmocka_unit_test(test_extra_keys_and_order),
         cmocka_unit_test(test_weight_numbers),
+        cmocka_unit_test(test_weight_not_positive),
         cmocka_unit_test(test_torn_lines),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_depth),

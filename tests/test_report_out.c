@@ -28,7 +28,7 @@ static rpt_t *
 feed(void)
 {
     rpt_t         *r;
-    rpt_filter_t   filter = { NULL, NULL, NULL, 0, 0 };
+    rpt_filter_t   filter = { NULL, NULL, NULL, 0, 0, 0 };
     char           line[512];
     int            i;
 
@@ -127,6 +127,10 @@ test_text(void **state)
      * the second */
     assert_non_null(strstr(text, "  b: no visitors yet\n"));
     assert_non_null(strstr(text, "  b: no conversions to compare yet\n"));
+    /* the method is named above each table */
+    assert_int_equal(count(text, "Sequential results (mSPRT, tau^2 = "
+                                 "0.0001)"), 2);
+    assert_int_equal(count(text, "Power (fixed-horizon z-test"), 2);
 
     free(text);
 }
@@ -151,6 +155,13 @@ test_json(void **state)
     assert_non_null(strstr(text, "\"exposed\":0,\"converted\":0,"
                             "\"rate\":null,"));
     assert_null(strstr(text, "nan"));
+    assert_non_null(strstr(text, "\"method\":{\"test\":\"mSPRT\","
+                                 "\"sequential\":true,\"tau2\":0.0001,"
+                                 "\"alpha\":0.05,"));
+    assert_int_equal(count(text, "\"sequential\":{\"looks\":"), 2);
+    assert_int_equal(count(text, "\"p_value_holm\":"), 2);
+    assert_int_equal(count(text, "\"prob_best\":"), 4);
+    assert_int_equal(count(text, "\"power\":{\"mde\":"), 2);
     assert_string_equal(text + strlen(text) - 3, "]}\n");
 
     free(text);
@@ -179,6 +190,8 @@ test_html(void **state)
     assert_int_equal(count(text, "</svg>"), 4);
     assert_int_equal(count(text, "aria-label=\"cumulative conversion rate "
                                "by day\""), 2);
+    assert_int_equal(count(text, "Sequential results (mSPRT"), 2);
+    assert_int_equal(count(text, "<h3>Power"), 2);
     assert_non_null(strstr(text, "</html>\n"));
 
     free(text);
@@ -197,7 +210,7 @@ render_phases(writer_pt writer, unsigned pooled)
     char           line[512], *text;
     size_t         len;
     FILE          *out;
-    rpt_filter_t   filter = { NULL, NULL, NULL, 0, 0 };
+    rpt_filter_t   filter = { NULL, NULL, NULL, 0, 0, 0 };
 
     filter.all_phases = pooled;
     r = rpt_new(&filter);

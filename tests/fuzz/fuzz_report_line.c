@@ -40,7 +40,7 @@ report(char *log, size_t size)
     char                *p, *nl, *end;
     rpt_t               *r;
     const rpt_result_t  *res;
-    rpt_filter_t         filter = { NULL, NULL, NULL, 0, 0 };
+    rpt_filter_t         filter = { NULL, NULL, NULL, 0, 0, 0 };
     static FILE         *null;
 
     if (null == NULL) {

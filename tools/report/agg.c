@@ -523,6 +523,14 @@ rpt_conversion(rpt_t *r, const rpt_rec_t *rec, int64_t ts)
 }
 
 
+void
+rpt_add_overlong(rpt_t *r)
+{
+    r->result.counts.lines++;
+    r->result.counts.overlong++;
+}
+
+
 int
 rpt_add_line(rpt_t *r, char *line, size_t len)
 {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "report/agg.h"
+#include "report/multi.h"
 #include "report/stats.h"
 
 
@@ -395,8 +396,39 @@ rpt_count_visits(rpt_t *r, const rpt_credit_t *credits, size_t ncredits)
 }
 
 
+/*
+ * The always-valid results of the variant v against the control c: one
+ * look per day of the trend, with the cumulative counts of that day, so
+ * that the p-value is the running minimum a reader checking the report
+ * every day would have seen, and the intervals their intersection.
+ */
 static void
-rpt_compare(rpt_experiment_t *ex)
+rpt_sequential(const rpt_experiment_t *ex, const rpt_variant_t *c,
+    rpt_variant_t *v)
+{
+    size_t  d;
+
+    rpt_seq_init(&v->seq, RPT_SEQ_TAU2, RPT_ALPHA);
+
+    for (d = 0; d < ex->ndays; d++) {
+        rpt_seq_look(&v->seq, c->trend_converted[d], c->trend_exposed[d],
+                     v->trend_converted[d], v->trend_exposed[d]);
+    }
+
+    /* no look had a variance, or none had a conversion in both arms */
+    v->p_value = v->seq.looks ? v->seq.p_value : NAN;
+
+    if (isinf(v->seq.diff_hi)) {
+        v->seq.diff_lo = v->seq.diff_hi = NAN;
+    }
+
+    v->lift_lo = isinf(v->seq.lift_hi) ? NAN : v->seq.lift_lo;
+    v->lift_hi = isinf(v->seq.lift_hi) ? NAN : v->seq.lift_hi;
+}
+
+
+static void
+rpt_compare(rpt_experiment_t *ex, unsigned fixed_horizon)
 {
     size_t                       i, d;
     rpt_variant_t               *c, *v;
@@ -420,20 +452,88 @@ rpt_compare(rpt_experiment_t *ex)
             v->lift = v->lift_lo = v->lift_hi = NAN;
             v->p_value = v->beat = NAN;
             /* nothing against nothing: every figure NaN */
+            rpt_power(0, 0, 0, 0, RPT_Z95, RPT_Z80, &v->power);
             rpt_welch(&none, &none, &v->value_cmp);
             continue;
         }
 
+        /* the control's days are cumulated: it comes first */
         rpt_lift(c->converted, c->exposed, v->converted, v->exposed, RPT_Z95,
                  &v->lift, &v->lift_lo, &v->lift_hi);
-        v->p_value = rpt_ztest(c->converted, c->exposed, v->converted,
-                               v->exposed);
+
+        if (fixed_horizon) {
+            v->p_value = rpt_ztest(c->converted, c->exposed, v->converted,
+                                   v->exposed);
+
+        } else {
+            rpt_sequential(ex, c, v);
+        }
+
         v->beat = (c->exposed && v->exposed)
                   ? rpt_beat(c->converted, c->exposed, v->converted,
                              v->exposed)
                   : NAN;
+        rpt_power(c->converted, c->exposed, v->converted, v->exposed,
+                  RPT_Z95, RPT_Z80, &v->power);
         rpt_welch(&c->value, &v->value, &v->value_cmp);
     }
+}
+
+
+/*
+ * Holm's adjustment of the variants' p-values, the control's NaN among
+ * them (not counted), and the chance that each variant is best, NaN while
+ * a variant has no visitors.
+ */
+static int
+rpt_several(rpt_experiment_t *ex)
+{
+    size_t     i, k;
+    double    *p, *out;
+    uint64_t  *conv, *n;
+    unsigned   empty;
+
+    k = ex->nvariants;
+    p = malloc(2 * k * sizeof(double));
+    conv = malloc(2 * k * sizeof(uint64_t));
+
+    if (p == NULL || conv == NULL) {
+        free(p);
+        free(conv);
+        return -1;
+    }
+
+    out = p + k;
+    n = conv + k;
+    empty = 0;
+
+    for (i = 0; i < k; i++) {
+        p[i] = ex->variants[i].p_value;
+        conv[i] = ex->variants[i].converted;
+        n[i] = ex->variants[i].exposed;
+        empty |= n[i] == 0;
+    }
+
+    rpt_holm(p, k, out);
+
+    for (i = 0; i < k; i++) {
+        ex->variants[i].p_holm = out[i];
+    }
+
+    if (empty || rpt_prob_best(conv, n, k, out) != 0) {
+        for (i = 0; i < k; i++) {
+            out[i] = NAN;
+        }
+    }
+
+    for (i = 0; i < k; i++) {
+        ex->variants[i].best = out[i];
+    }
+
+    free(p);
+    free(conv);
+
+    return 0;
 }
 
 
@@ -606,7 +706,12 @@ rpt_finish(rpt_t *r)
 
     for (i = 0; i < r->nexps; i++) {
         ex = &r->result.experiments[i];
-        rpt_compare(ex);
+        rpt_compare(ex, r->filter.fixed_horizon);
+
+        if (rpt_several(ex) != 0) {
+            return NULL;
+        }
+
         rpt_cells(ex->segments, ex->nsegments, ex->nvariants);
         rpt_cells(ex->personas, ex->npersonas, ex->nvariants);
 

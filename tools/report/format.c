@@ -151,6 +151,41 @@ rpt_fmt_amount_diff(char *buf, double x)
 
 
 char *
+rpt_fmt_needed(char *buf, double x)
+{
+    if (isnan(x)) {
+        snprintf(buf, RPT_FMT_SIZE, "-");
+
+    } else if (isinf(x) || x >= 1e18) {
+        snprintf(buf, RPT_FMT_SIZE, "never");
+
+    } else {
+        rpt_fmt_count(buf, (uint64_t) x);
+    }
+
+    return buf;
+}
+
+
+char *
+rpt_fmt_method(char *buf, unsigned fixed_horizon)
+{
+    if (fixed_horizon) {
+        snprintf(buf, RPT_METHOD_SIZE, "Fixed-horizon results (z-test, "
+                 "Katz interval): valid for one look at a sample\n  "
+                 "size fixed in advance, not for a report read every day.");
+
+    } else {
+        snprintf(buf, RPT_METHOD_SIZE, "Sequential results (mSPRT, "
+                 "tau^2 = %g): p-values and lift intervals stay\n  "
+                 "valid however often the report is read.", RPT_SEQ_TAU2);
+    }
+
+    return buf;
+}
+
+
+char *
 rpt_fmt_window(char *buf, int64_t ms)
 {
     if (ms % RPT_MS_PER_DAY == 0) {

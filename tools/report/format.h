@@ -12,7 +12,8 @@
 #include "report/report.h"
 
 
-#define RPT_FMT_SIZE  48
+#define RPT_FMT_SIZE     48
+#define RPT_METHOD_SIZE  160
 
 
 /* 1234567 -> "1,234,567". */
@@ -38,6 +39,15 @@ char *rpt_fmt_amount(char *buf, double x);
 
 /* An amount with its sign: "+12.40"; NaN -> "-". */
 char *rpt_fmt_amount_diff(char *buf, double x);
+
+/* Visitors needed: "12,345"; INFINITY -> "never"; NaN -> "-". */
+char *rpt_fmt_needed(char *buf, double x);
+
+/*
+ * Which results the report shows, in a sentence of two lines (the second
+ * begins with two blanks), into a buffer of RPT_METHOD_SIZE bytes.
+ */
+char *rpt_fmt_method(char *buf, unsigned fixed_horizon);
 
 /* A window of ms as the option takes it: "30d", "12h", "90m", "45s". */
 char *rpt_fmt_window(char *buf, int64_t ms);

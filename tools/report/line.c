@@ -493,7 +493,15 @@ rpt_weight_member(rpt_cur_t *c, lfr_str_t *key, void *ctx, unsigned depth)
 
     rec->weights[rec->nweights].name = *key;
 
-    if (rpt_number(c, &rec->weights[rec->nweights].weight) != 0) {
+    /*
+     * the module writes whole weights from 1 up; 0, a negative, 1e400
+     * (infinite) or 1e-400 (0) is no share of traffic, and a sample-ratio
+     * check against it would be meaningless
+     */
+    if (rpt_number(c, &rec->weights[rec->nweights].weight) != 0
+        || !isfinite(rec->weights[rec->nweights].weight)
+        || !(rec->weights[rec->nweights].weight > 0))
+    {
         return -1;
     }
 

@@ -65,7 +65,8 @@ typedef struct {
  * Escaped strings are decoded in place, so the line must be writable and
  * outlive the record.  Returns 0, or -1 for a malformed line: bad JSON,
  * a torn line, a string holding \u0000, a known key with a value of the
- * wrong type (a "value" must be a finite number), an exposure without
+ * wrong type (a "value" must be a finite number, a weight a finite
+ * positive one), an exposure without
  * vid, exp and var, a conversion without vid.
  */
 int rpt_parse_line(char *line, size_t len, rpt_rec_t *rec);

@@ -2,7 +2,8 @@
  * icp-report: A/B analysis of the module's JSON log.
  *
  *   icp-report [--format text|json|html] [--experiment NAME] [--goal GOAL]
- *              [--since TS] [--window DURATION] [--all-phases] LOG...
+ *              [--since TS] [--window DURATION] [--all-phases]
+ *              [--fixed-horizon] LOG...
  *
  * LOG is a file, plain or gzip (zlib reads both), or "-" for stdin.
  */
@@ -18,9 +19,14 @@
 #include "report/report.h"
 
 
-/* Longer lines are counted as malformed; no record comes near it. */
-#define RPT_LINE_MAX  (1024 * 1024)
 #define RPT_GZ_BUFFER (256 * 1024)
+
+/*
+ * The line buffer: RPT_LINE_MAX bytes, the newline and the NUL.  A record
+ * of the module is a few hundred bytes; a longer line is skipped as it is
+ * read, never kept whole, and counted apart.
+ */
+#define RPT_BUF_SIZE  (RPT_LINE_MAX + 2)
 
 
 static void
@@ -29,13 +35,16 @@ rpt_usage(FILE *out)
     fprintf(out,
         "usage: icp-report [--format text|json|html] [--experiment NAME]\n"
         "                  [--goal GOAL] [--since TS] [--window DURATION]\n"
-        "                  [--all-phases] LOG...\n"
+        "                  [--all-phases] [--fixed-horizon] LOG...\n"
         "LOG: the module's JSON log, plain or .gz; \"-\" reads stdin.\n"
         "--since keeps records from the instant TS on, ISO 8601 from the\n"
         "year on: --since 2026-11, --since 2026-11-23T10:00+01:00.\n"
         "--window counts a conversion only if it comes at most DURATION\n"
         "after the visitor's first exposure: 30d (default), 12h, 90m.\n"
-        "--all-phases pools the phases of each experiment (a warning).\n");
+        "--all-phases pools the phases of each experiment (a warning).\n"
+        "--fixed-horizon gives the z-test's p-value and interval, valid\n"
+        "for one look at a sample fixed in advance, instead of the\n"
+        "sequential (always-valid, mSPRT) ones.\n");
 }
 
 
@@ -72,21 +81,22 @@ rpt_read(rpt_t *r, const char *path, char *buf)
     gzbuffer(f, RPT_GZ_BUFFER);
     rc = 0;
 
-    while (rc == 0 && gzgets(f, buf, RPT_LINE_MAX) != NULL) {
+    while (rc == 0 && gzgets(f, buf, RPT_BUF_SIZE) != NULL) {
         len = strlen(buf);
 
         if (len > 0 && buf[len - 1] == '\n') {
             buf[--len] = '\0';
 
-        } else if (len == RPT_LINE_MAX - 1) {
-            /* an overlong line: skip the rest of it, count it malformed */
-            while (gzgets(f, buf, RPT_LINE_MAX) != NULL
+        } else if (len > RPT_LINE_MAX) {
+            /* an overlong line: skip the rest of it, count it apart */
+            while (gzgets(f, buf, RPT_BUF_SIZE) != NULL
                    && strchr(buf, '\n') == NULL)
             {
                 /* draining */
             }
 
-            len = 0;
+            rpt_add_overlong(r);
+            continue;
         }
 
         if (rpt_add_line(r, buf, len) != 0) {
@@ -125,6 +135,7 @@ main(int argc, char **argv)
         { "since", required_argument, NULL, 's' },
         { "window", required_argument, NULL, 'w' },
         { "all-phases", no_argument, NULL, 'a' },
+        { "fixed-horizon", no_argument, NULL, 'H' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -165,6 +176,9 @@ main(int argc, char **argv)
         case 'a':
             filter.all_phases = 1;
             break;
+        case 'H':
+            filter.fixed_horizon = 1;
+            break;
         case 'h':
             rpt_usage(stdout);
             return 0;
@@ -183,7 +197,7 @@ main(int argc, char **argv)
     }
 
     r = rpt_new(&filter);
-    buf = malloc(RPT_LINE_MAX);
+    buf = malloc(RPT_BUF_SIZE);
 
     if (r == NULL || buf == NULL) {
         fprintf(stderr, "icp-report: out of memory\n");

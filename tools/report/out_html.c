@@ -155,6 +155,7 @@ rpt_html_summary(FILE *out, const rpt_result_t *res)
             rpt_fmt_count(b, n->exposures));
     fprintf(out, "<tr><td>conversions counted</td><td>%s</td></tr>\n",
             rpt_fmt_count(b, n->conversions));
+    rpt_html_count("lines over 1 MiB, skipped", n->overlong);
     rpt_html_count("malformed lines, skipped", n->malformed);
     rpt_html_count("records of another type", n->other_types);
     rpt_html_count("records before the start date", n->before_since);
@@ -333,17 +334,28 @@ rpt_html_srm(FILE *out, const rpt_experiment_t *ex)
 
 
 static void
-rpt_html_variants(FILE *out, const rpt_experiment_t *ex)
+rpt_html_variants(FILE *out, const rpt_result_t *res,
+    const rpt_experiment_t *ex)
 {
     size_t                i;
+    unsigned              several;
     const rpt_variant_t  *v;
-    char                  b[3][RPT_FMT_SIZE];
+    char                  b[3][RPT_FMT_SIZE], method[RPT_METHOD_SIZE];
 
+    /* as in the text report: the two columns that say more with two or
+     * more variants against the control */
+    several = ex->nvariants > 2;
+
+    fprintf(out, "<p class=\"small\">%s</p>\n",
+            rpt_fmt_method(method, res->filter.fixed_horizon));
     fputs("<div class=\"wide\"><table>\n<tr><th>variant</th>"
           "<th>weight</th><th>visitors</th>"
           "<th>converted</th><th>rate</th><th>95% interval</th>"
           "<th>lift</th><th>lift 95% interval</th><th>p-value</th>"
-          "<th>chance to beat control</th></tr>\n", out);
+          "<th>chance to beat control</th>", out);
+    fputs(several ? "<th>Holm p-value</th><th>chance of being best</th>"
+                    "</tr>\n"
+                  : "</tr>\n", out);
 
     for (i = 0; i < ex->nvariants; i++) {
         v = &ex->variants[i];
@@ -360,18 +372,27 @@ rpt_html_variants(FILE *out, const rpt_experiment_t *ex)
 
         if (i == 0) {
             fputs("<td class=\"small\">control</td><td></td><td></td>"
-                  "<td></td></tr>\n", out);
-            continue;
+                  "<td></td>", out);
+
+        } else {
+            fprintf(out, "<td class=\"%s\">%s</td>",
+                    isnan(v->lift) ? "" : (v->lift >= 0 ? "up" : "down"),
+                    rpt_fmt_lift(b[0], v->lift));
+            fprintf(out, isnan(v->lift_lo) ? "<td>-</td>"
+                    : "<td>%s &ndash; %s</td>", rpt_fmt_lift(b[0], v->lift_lo),
+                    rpt_fmt_lift(b[1], v->lift_hi));
+            fprintf(out, "<td>%s</td><td>%s</td>",
+                    rpt_fmt_p(b[0], v->p_value),
+                    rpt_fmt_chance(b[1], v->beat));
         }
 
-        fprintf(out, "<td class=\"%s\">%s</td>",
-                isnan(v->lift) ? "" : (v->lift >= 0 ? "up" : "down"),
-                rpt_fmt_lift(b[0], v->lift));
-        fprintf(out, isnan(v->lift_lo) ? "<td>-</td>" : "<td>%s &ndash; %s"
-                "</td>", rpt_fmt_lift(b[0], v->lift_lo),
-                rpt_fmt_lift(b[1], v->lift_hi));
-        fprintf(out, "<td>%s</td><td>%s</td></tr>\n",
-                rpt_fmt_p(b[0], v->p_value), rpt_fmt_chance(b[1], v->beat));
+        if (several) {
+            fprintf(out, "<td>%s</td><td>%s</td>",
+                    i ? rpt_fmt_p(b[0], v->p_holm) : "",
+                    rpt_fmt_chance(b[1], v->best));
+        }
+
+        fputs("</tr>\n", out);
     }
 
     fputs("</table></div>\n<p>", out);
@@ -380,11 +401,45 @@ rpt_html_variants(FILE *out, const rpt_experiment_t *ex)
         v = &ex->variants[i];
         fputs(i > 1 ? "<br><b>" : "<b>", out);
         rpt_html_name(out, &v->name);
-        fprintf(out, "</b>: %s", rpt_verdict(v->lift, v->p_value,
+        fprintf(out, "</b>: %s", rpt_verdict(v->lift, v->p_holm,
                                               v->exposed));
     }
 
     fputs("</p>\n", out);
+}
+
+
+/* What the sample can detect, and what it needs for the lift seen. */
+static void
+rpt_html_power(FILE *out, const rpt_experiment_t *ex)
+{
+    size_t                i;
+    const rpt_variant_t  *v, *c;
+    char                  b[4][RPT_FMT_SIZE];
+
+    c = &ex->variants[0];
+
+    fputs("<h3>Power <span class=\"small\">(fixed-horizon z-test, 80% "
+          "power, 5% two-sided; visitors of both arms, the split kept)"
+          "</span></h3>\n<div class=\"wide\"><table>\n<tr>"
+          "<th>variant</th><th>detectable lift</th><th>detectable rate</th>"
+          "<th>visitors needed for the lift seen</th><th>still to come</th>"
+          "</tr>\n", out);
+
+    for (i = 1; i < ex->nvariants; i++) {
+        v = &ex->variants[i];
+
+        fputs("<tr><td class=\"name\">", out);
+        rpt_html_name(out, &v->name);
+        fprintf(out, "</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
+                "</tr>\n", rpt_fmt_lift(b[0], v->power.mde_rel),
+                rpt_fmt_rate(b[1], c->rate + v->power.mde_abs),
+                rpt_fmt_needed(b[2], ceil(v->power.total_c)
+                                     + ceil(v->power.total_v)),
+                rpt_fmt_needed(b[3], v->power.more_c + v->power.more_v));
+    }
+
+    fputs("</table></div>\n", out);
 }
 
 
@@ -706,7 +761,11 @@ rpt_write_html(FILE *out, const rpt_result_t *res)
             rpt_html_chart(out, ex);
         }
 
-        rpt_html_variants(out, ex);
+        rpt_html_variants(out, res, ex);
+
+        if (ex->nvariants > 1) {
+            rpt_html_power(out, ex);
+        }
 
         if (ex->has_values) {
             rpt_html_values(out, ex);

@@ -138,9 +138,41 @@ rpt_json_value(FILE *out, const rpt_experiment_t *ex, const rpt_variant_t *v,
 }
 
 
+/* The always-valid results' own figures: null with --fixed-horizon. */
 static void
-rpt_json_variant(FILE *out, const rpt_experiment_t *ex,
-    const rpt_variant_t *v, int control)
+rpt_json_seq(FILE *out, const rpt_result_t *res, const rpt_variant_t *v)
+{
+    if (res->filter.fixed_horizon) {
+        fputs(",\"sequential\":null", out);
+        return;
+    }
+
+    fprintf(out, ",\"sequential\":{\"looks\":%u,\"conflicts\":%u",
+            v->seq.looks, v->seq.conflicts);
+    rpt_json_num(out, "diff_lo", v->seq.diff_lo);
+    rpt_json_num(out, "diff_hi", v->seq.diff_hi);
+    fputc('}', out);
+}
+
+
+static void
+rpt_json_power(FILE *out, const rpt_power_t *pw)
+{
+    fputs(",\"power\":{", out);
+    fputs("\"mde\":", out);
+    rpt_json_double(out, pw->mde_abs);
+    rpt_json_num(out, "mde_relative", pw->mde_rel);
+    rpt_json_num(out, "visitors_needed_control", pw->total_c);
+    rpt_json_num(out, "visitors_needed_variant", pw->total_v);
+    rpt_json_num(out, "visitors_more_control", pw->more_c);
+    rpt_json_num(out, "visitors_more_variant", pw->more_v);
+    fputc('}', out);
+}
+
+
+static void
+rpt_json_variant(FILE *out, const rpt_result_t *res,
+    const rpt_experiment_t *ex, const rpt_variant_t *v, int control)
 {
     fputc('{', out);
     rpt_json_name(out, "name", &v->name);
@@ -157,7 +189,15 @@ rpt_json_variant(FILE *out, const rpt_experiment_t *ex,
         rpt_json_num(out, "lift_lo", v->lift_lo);
         rpt_json_num(out, "lift_hi", v->lift_hi);
         rpt_json_num(out, "p_value", v->p_value);
+        rpt_json_num(out, "p_value_holm", v->p_holm);
         rpt_json_num(out, "chance_to_beat_control", v->beat);
+    }
+
+    rpt_json_num(out, "prob_best", v->best);
+
+    if (!control) {
+        rpt_json_seq(out, res, v);
+        rpt_json_power(out, &v->power);
     }
 
     rpt_json_value(out, ex, v, control);
@@ -260,7 +300,8 @@ rpt_json_trend(FILE *out, const rpt_experiment_t *ex)
 
 
 static void
-rpt_json_experiment(FILE *out, const rpt_experiment_t *ex)
+rpt_json_experiment(FILE *out, const rpt_result_t *res,
+    const rpt_experiment_t *ex)
 {
     size_t  i;
     char    ts[RPT_DAY_SIZE];
@@ -306,7 +347,7 @@ rpt_json_experiment(FILE *out, const rpt_experiment_t *ex)
             fputc(',', out);
         }
 
-        rpt_json_variant(out, ex, &ex->variants[i], i == 0);
+        rpt_json_variant(out, res, ex, &ex->variants[i], i == 0);
     }
 
     fputs("],\"breakdowns\":\"exploratory: p-values against the control "
@@ -334,8 +375,25 @@ rpt_write_json(FILE *out, const rpt_result_t *res)
             (long long) (res->filter.window / 1000));
     fprintf(out, ",\"all_phases\":%s",
             res->filter.all_phases ? "true" : "false");
+    fprintf(out, ",\"fixed_horizon\":%s}",
+            res->filter.fixed_horizon ? "true" : "false");
+
+    /* what p_value, lift_lo and lift_hi of the variants are */
+    if (res->filter.fixed_horizon) {
+        fputs(",\"method\":{\"test\":\"z-test\",\"sequential\":false,"
+              "\"tau2\":null", out);
+
+    } else {
+        fputs(",\"method\":{\"test\":\"mSPRT\",\"sequential\":true", out);
+        rpt_json_num(out, "tau2", RPT_SEQ_TAU2);
+    }
+
+    rpt_json_num(out, "alpha", RPT_ALPHA);
+    fputs(",\"adjustment\":\"holm\"", out);
+    rpt_json_num(out, "power", 0.8);
     fputs("},\"lines\":{", out);
     fprintf(out, "\"read\":%llu", (unsigned long long) n->lines);
+    rpt_json_count(out, "overlong", n->overlong);
     rpt_json_count(out, "malformed", n->malformed);
     rpt_json_count(out, "other_types", n->other_types);
     rpt_json_count(out, "before_since", n->before_since);
@@ -357,7 +415,7 @@ rpt_write_json(FILE *out, const rpt_result_t *res)
             fputc(',', out);
         }
 
-        rpt_json_experiment(out, &res->experiments[i]);
+        rpt_json_experiment(out, res, &res->experiments[i]);
     }
 
     fputs("]}\n", out);

@@ -195,6 +195,7 @@ rpt_text_summary(FILE *out, const rpt_result_t *res)
     rpt_cellz(&t, rpt_fmt_count(b, n->exposures));
     rpt_cellz(&t, "conversions counted");
     rpt_cellz(&t, rpt_fmt_count(b, n->conversions));
+    rpt_row_count("lines over 1 MiB, skipped", n->overlong);
     rpt_row_count("malformed lines, skipped", n->malformed);
     rpt_row_count("records of another type", n->other_types);
     rpt_row_count("records before --since", n->before_since);
@@ -216,18 +217,28 @@ rpt_text_summary(FILE *out, const rpt_result_t *res)
 
 
 static void
-rpt_text_variants(FILE *out, const rpt_experiment_t *ex)
+rpt_text_variants(FILE *out, const rpt_result_t *res,
+    const rpt_experiment_t *ex)
 {
-    size_t                i;
+    size_t                i, ncols;
+    unsigned              several;
     const rpt_variant_t  *v;
-    rpt_table_t           t = { 10, 0, 0, NULL };
+    rpt_table_t           t = { 0, 0, 0, NULL };
     char                  b[4][RPT_FMT_SIZE], ci[2 * RPT_FMT_SIZE + 8];
+    char                  method[RPT_METHOD_SIZE];
     static const char    *head[] = {
         "variant", "weight", "visitors", "converted", "rate", "95% CI",
-        "lift", "lift 95% CI", "p-value", "chance to beat control"
+        "lift", "lift 95% CI", "p-value", "chance to beat control",
+        "Holm p", "chance best"
     };
 
-    for (i = 0; i < 10; i++) {
+    /* with one variant against the control, Holm's p is the p-value and
+     * the chance of being best the chance to beat control */
+    several = ex->nvariants > 2;
+    ncols = several ? 12 : 10;
+    t.ncols = ncols;
+
+    for (i = 0; i < ncols; i++) {
         rpt_cellz(&t, head[i]);
     }
 
@@ -249,18 +260,25 @@ rpt_text_variants(FILE *out, const rpt_experiment_t *ex)
             rpt_cellz(&t, "");
             rpt_cellz(&t, "");
             rpt_cellz(&t, "");
-            continue;
+
+        } else {
+            rpt_cellz(&t, rpt_fmt_lift(b[0], v->lift));
+            snprintf(ci, sizeof(ci), isnan(v->lift_lo) ? "-" : "[%s, %s]",
+                     rpt_fmt_lift(b[0], v->lift_lo),
+                     rpt_fmt_lift(b[1], v->lift_hi));
+            rpt_cellz(&t, ci);
+            rpt_cellz(&t, rpt_fmt_p(b[2], v->p_value));
+            rpt_cellz(&t, rpt_fmt_chance(b[3], v->beat));
         }
 
-        rpt_cellz(&t, rpt_fmt_lift(b[0], v->lift));
-        snprintf(ci, sizeof(ci), isnan(v->lift_lo) ? "-" : "[%s, %s]",
-                 rpt_fmt_lift(b[0], v->lift_lo),
-                 rpt_fmt_lift(b[1], v->lift_hi));
-        rpt_cellz(&t, ci);
-        rpt_cellz(&t, rpt_fmt_p(b[2], v->p_value));
-        rpt_cellz(&t, rpt_fmt_chance(b[3], v->beat));
+        if (several) {
+            rpt_cellz(&t, i ? rpt_fmt_p(b[0], v->p_holm) : "");
+            rpt_cellz(&t, rpt_fmt_chance(b[1], v->best));
+        }
     }
 
+    fprintf(out, "  %s\n\n", rpt_fmt_method(method,
+                                            res->filter.fixed_horizon));
     rpt_table_print(out, &t, "  ");
     rpt_table_free(&t);
 
@@ -270,8 +288,45 @@ rpt_text_variants(FILE *out, const rpt_experiment_t *ex)
         v = &ex->variants[i];
         fputs("  ", out);
         rpt_put_name(out, &v->name);
-        fprintf(out, ": %s\n", rpt_verdict(v->lift, v->p_value, v->exposed));
+        fprintf(out, ": %s\n", rpt_verdict(v->lift, v->p_holm, v->exposed));
     }
+}
+
+
+/* What the sample can detect, and what it needs for the lift seen. */
+static void
+rpt_text_power(FILE *out, const rpt_experiment_t *ex)
+{
+    size_t                i;
+    const rpt_variant_t  *v, *c;
+    rpt_table_t           t = { 5, 0, 0, NULL };
+    char                  b[RPT_FMT_SIZE];
+    static const char    *head[] = {
+        "variant", "detectable lift", "detectable rate",
+        "visitors needed for the lift seen", "still to come"
+    };
+
+    c = &ex->variants[0];
+
+    for (i = 0; i < 5; i++) {
+        rpt_cellz(&t, head[i]);
+    }
+
+    for (i = 1; i < ex->nvariants; i++) {
+        v = &ex->variants[i];
+
+        rpt_cell(&t, v->name.data, v->name.len);
+        rpt_cellz(&t, rpt_fmt_lift(b, v->power.mde_rel));
+        rpt_cellz(&t, rpt_fmt_rate(b, c->rate + v->power.mde_abs));
+        rpt_cellz(&t, rpt_fmt_needed(b, ceil(v->power.total_c)
+                                        + ceil(v->power.total_v)));
+        rpt_cellz(&t, rpt_fmt_needed(b, v->power.more_c + v->power.more_v));
+    }
+
+    fputs("\n  Power (fixed-horizon z-test, 80% power, 5% two-sided; "
+          "visitors of both arms,\n  the split kept):\n", out);
+    rpt_table_print(out, &t, "    ");
+    rpt_table_free(&t);
 }
 
 
@@ -454,7 +509,12 @@ rpt_write_text(FILE *out, const rpt_result_t *res)
         ex = &res->experiments[i];
 
         rpt_text_heading(out, res, i);
-        rpt_text_variants(out, ex);
+        rpt_text_variants(out, res, ex);
+
+        if (ex->nvariants > 1) {
+            rpt_text_power(out, ex);
+        }
+
         rpt_text_srm(out, ex);
 
         if (ex->multi) {

@@ -14,6 +14,8 @@
 
 #include "report/instant.h"
 #include "report/line.h"
+#include "report/power.h"
+#include "report/seq.h"
 #include "report/stats.h"
 
 
@@ -25,15 +27,21 @@ typedef struct {
     int64_t      window;        /* how long after the first exposure a
                                    conversion counts, in ms; 0: 30 days */
     unsigned     all_phases;    /* pool the phases of each experiment */
+    unsigned     fixed_horizon; /* the z-test and Katz interval, read once,
+                                   instead of the sequential results */
 } rpt_filter_t;
 
 
 #define RPT_WINDOW_DEFAULT  (30 * RPT_MS_PER_DAY)
 
+/* The longest line read, its newline not counted: 1 MiB. */
+#define RPT_LINE_MAX  (1024 * 1024)
+
 
 /* What happened to the lines read; see README.md. */
 typedef struct {
     uint64_t     lines;
+    uint64_t     overlong;          /* longer than RPT_LINE_MAX, skipped */
     uint64_t     malformed;
     uint64_t     other_types;
     uint64_t     before_since;
@@ -59,12 +67,21 @@ typedef struct {
     double         rate;
     double         rate_lo;
     double         rate_hi;
-    /* against the control (variant 0); NaN for the control itself */
+    /*
+     * against the control (variant 0), NaN for the control itself; the
+     * interval and p-value are the always-valid ones of seq (mSPRT over
+     * the trend's days) or, with --fixed-horizon, the Katz interval and
+     * the z-test
+     */
     double         lift;
     double         lift_lo;
     double         lift_hi;
     double         p_value;
+    double         p_holm;      /* p_value, Holm-adjusted across variants */
     double         beat;        /* P(rate > control rate) */
+    rpt_seq_t      seq;         /* the looks; unused with --fixed-horizon */
+    rpt_power_t    power;       /* of the fixed-horizon test */
+    double         best;        /* P(highest rate), the control's too */
     /* per exposed visitor, the sum of its counted conversions' values */
     rpt_moments_t  value;
     double         value_lo;    /* 95% t interval of the mean */
@@ -134,6 +151,9 @@ typedef struct {
 } rpt_result_t;
 
 
+/* The level of the tests and intervals: 95%, two-sided. */
+#define RPT_ALPHA      0.05
+
 /* SRM is flagged below this p-value. */
 #define RPT_SRM_ALPHA  0.001
 
@@ -149,6 +169,13 @@ void rpt_free(rpt_t *r);
  * Returns -1 only when memory runs out; a bad line is counted, not fatal.
  */
 int rpt_add_line(rpt_t *r, char *line, size_t len);
+
+/*
+ * Counts a line longer than RPT_LINE_MAX bytes, which the reader skipped
+ * without keeping it: apart from the malformed ones, as nothing is known
+ * of it but its length.
+ */
+void rpt_add_overlong(rpt_t *r);
 
 /* Computes the results; NULL when memory runs out. */
 const rpt_result_t *rpt_finish(rpt_t *r);
