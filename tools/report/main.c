@@ -3,6 +3,8 @@
  *
  *   icp-report [--format text|json|html] [--experiment NAME] [--goal GOAL]
  *              [--since TS] [--window DURATION] [--all-phases] LOG...
+ *   icp-report [options as above] --clickhouse URL
+ *   icp-report --flatten LOG...
  *
  * LOG is a file, plain or gzip (zlib reads both), or "-" for stdin.
  */
@@ -15,6 +17,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "report/clickhouse.h"
+#include "report/flatten.h"
 #include "report/report.h"
 
 
@@ -29,19 +33,23 @@ rpt_usage(FILE *out)
     fprintf(out,
         "usage: icp-report [--format text|json|html] [--experiment NAME]\n"
         "                  [--goal GOAL] [--since TS] [--window DURATION]\n"
-        "                  [--all-phases] LOG...\n"
+        "                  [--all-phases] LOG... | --clickhouse URL\n"
+        "       icp-report --flatten LOG...\n"
         "LOG: the module's JSON log, plain or .gz; \"-\" reads stdin.\n"
         "--since keeps records from the instant TS on, ISO 8601 from the\n"
         "year on: --since 2026-11, --since 2026-11-23T10:00+01:00.\n"
         "--window counts a conversion only if it comes at most DURATION\n"
         "after the visitor's first exposure: 30d (default), 12h, 90m.\n"
-        "--all-phases pools the phases of each experiment (a warning).\n");
+        "--all-phases pools the phases of each experiment (a warning).\n"
+        "--clickhouse reports on the table of clickhouse.sql at URL,\n"
+        "http://127.0.0.1:8123/?database=icp, instead of LOG files.\n"
+        "--flatten writes LOG as rows of that table, JSONEachRow.\n");
 }
 
 
 /* Returns -1 when the file cannot be opened, -2 when memory runs out. */
 static int
-rpt_read(rpt_t *r, const char *path, char *buf)
+rpt_read(rpt_t *r, rpt_flat_t *flat, const char *path, char *buf)
 {
     gzFile       f;
     size_t       len;
@@ -89,7 +97,10 @@ rpt_read(rpt_t *r, const char *path, char *buf)
             len = 0;
         }
 
-        if (rpt_add_line(r, buf, len) != 0) {
+        if ((flat ? rpt_flatten_line(flat, buf, len)
+                  : rpt_add_line(r, buf, len))
+            != 0)
+        {
             rc = -2;
         }
     }
@@ -113,8 +124,9 @@ main(int argc, char **argv)
 {
     int                  opt, rc;
     int64_t              since;
-    const char          *format;
+    const char          *format, *clickhouse;
     char                *buf;
+    rpt_flat_t           flat, *flatp;
     rpt_filter_t         filter;
     rpt_t               *r;
     const rpt_result_t  *res;
@@ -125,11 +137,16 @@ main(int argc, char **argv)
         { "since", required_argument, NULL, 's' },
         { "window", required_argument, NULL, 'w' },
         { "all-phases", no_argument, NULL, 'a' },
+        { "clickhouse", required_argument, NULL, 'c' },
+        { "flatten", no_argument, NULL, 'F' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
 
     format = "text";
+    clickhouse = NULL;
+    flatp = NULL;
+    memset(&flat, 0, sizeof(flat));
     memset(&filter, 0, sizeof(filter));
 
     while ((opt = getopt_long(argc, argv, "f:e:g:s:w:ah", options, NULL))
@@ -165,6 +182,13 @@ main(int argc, char **argv)
         case 'a':
             filter.all_phases = 1;
             break;
+        case 'c':
+            clickhouse = optarg;
+            break;
+        case 'F':
+            flat.out = stdout;
+            flatp = &flat;
+            break;
         case 'h':
             rpt_usage(stdout);
             return 0;
@@ -174,7 +198,7 @@ main(int argc, char **argv)
         }
     }
 
-    if (optind == argc
+    if ((optind == argc) != (clickhouse != NULL) || (clickhouse && flatp)
         || (strcmp(format, "text") != 0 && strcmp(format, "json") != 0
             && strcmp(format, "html") != 0))
     {
@@ -190,8 +214,18 @@ main(int argc, char **argv)
         return 1;
     }
 
+    rc = clickhouse ? rpt_clickhouse(r, clickhouse) : 0;
+
+    if (rc != 0) {
+        if (rc == -2) {
+            fprintf(stderr, "icp-report: out of memory\n");
+        }
+
+        return 1;
+    }
+
     for ( ; optind < argc; optind++) {
-        rc = rpt_read(r, argv[optind], buf);
+        rc = rpt_read(r, flatp, argv[optind], buf);
 
         if (rc != 0) {
             if (rc == -2) {
@@ -203,14 +237,17 @@ main(int argc, char **argv)
     }
 
     free(buf);
-    res = rpt_finish(r);
+    res = flatp ? NULL : rpt_finish(r);
 
-    if (res == NULL) {
+    if (res == NULL && flatp == NULL) {
         fprintf(stderr, "icp-report: out of memory\n");
         return 1;
     }
 
-    if (strcmp(format, "json") == 0) {
+    if (flatp) {
+        rpt_flatten_free(flatp);
+
+    } else if (strcmp(format, "json") == 0) {
         rpt_write_json(stdout, res);
 
     } else if (strcmp(format, "html") == 0) {
