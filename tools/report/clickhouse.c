@@ -37,7 +37,7 @@
 #include "report/http.h"
 
 
-#define RPT_CH_FIELDS  16
+#define RPT_CH_FIELDS  15
 
 
 typedef struct {
@@ -285,7 +285,8 @@ rpt_ch_visitors_sql(FILE *q, const rpt_t *r)
           " multi = 0 AND ncredit > 0 AS conv,\n"
           " if(conv, " RPT_CH_DAY("fconv") ", 0) AS cday,\n"
           " if(conv AND hval = 1, val, 0) AS v, conv AND hval = 1 AS hv,\n"
-          " sum(if(multi, 0, nbefore)), sum(if(multi, 0, nafter)), count()\n"
+          " sum(if(multi, 0, nbefore)), sum(if(multi, 0, nafter)), count(),\n"
+          " max(if(conv, " RPT_CH_DAY("lconv") ", 0))\n"
           "FROM (\n", q);
 
     fprintf(q,
@@ -294,10 +295,11 @@ rpt_ch_visitors_sql(FILE *q, const rpt_t *r)
         " countIf(" RPT_CH_SAME " AND cts - first > %" PRId64 ") AS nafter,\n"
         " countIf(" RPT_CH_CREDIT ") AS ncredit,\n"
         " minIf(cts, " RPT_CH_CREDIT ") AS fconv,\n"
+        " maxIf(cts, " RPT_CH_CREDIT ") AS lconv,\n"
         " sumIf(cval, chas = 1 AND " RPT_CH_CREDIT ") AS val,\n"
         " maxIf(chas, " RPT_CH_CREDIT ") AS hval\n"
         "FROM (\n",
-        r->window, r->window, r->window, r->window, r->window);
+        r->window, r->window, r->window, r->window, r->window, r->window);
 
     fprintf(q,
         "SELECT exp, %s AS pk, vid, min(ts) AS first,\n"
@@ -688,20 +690,23 @@ rpt_ch_conv(rpt_t *r, uint64_t vid, int64_t ts, double value, uint32_t run,
 
 /*
  * exp, phase, var, multi, seg, per, exposure day, converted, conversion
- * day, value, has value, conversions before, after the window, visitors.
+ * day, value, has value, conversions before, after the window, visitors,
+ * the day of their last counted conversion.
  *
  * Each visitor is a visit whose first exposure is the last instant of its
  * day; its first counted conversion is the first instant of its own day,
  * or the exposure's instant on the same day: finish.c then counts it for
  * that day and within the window, as the true instants are (at most the
- * window apart, so never more apart than these).
+ * window apart, so never more apart than these).  The last conversion,
+ * which ends the trend, is one more without a value, of a visitor
+ * converted before it.
  */
 static int
 rpt_ch_visitors(rpt_ch_t *ch, char **f, size_t *len)
 {
     int           rc;
     double        value;
-    int64_t       eday, cday, ts;
+    int64_t       eday, cday, lday, ts;
     uint32_t      run, var, seg, per, arm;
     uint64_t      multi, conv, hv, before, after, n, k, vid;
     rpt_t        *r;
@@ -713,7 +718,7 @@ rpt_ch_visitors(rpt_ch_t *ch, char **f, size_t *len)
         || rpt_ch_u64(f[7], &conv) != 0 || rpt_ch_i64(f[8], &cday) != 0
         || rpt_ch_u64(f[10], &hv) != 0 || rpt_ch_u64(f[11], &before) != 0
         || rpt_ch_u64(f[12], &after) != 0 || rpt_ch_u64(f[13], &n) != 0
-        || n == 0)
+        || rpt_ch_i64(f[14], &lday) != 0 || n == 0)
     {
         return rpt_ch_bad("visitors");
     }
@@ -769,6 +774,12 @@ rpt_ch_visitors(rpt_ch_t *ch, char **f, size_t *len)
         }
     }
 
+    if (conv && lday > cday
+        && rpt_ch_conv(r, vid, lday * RPT_MS_PER_DAY, NAN, run, var) != 0)
+    {
+        return -2;
+    }
+
     /* held against the last of these visitors, who is no multi */
     for (k = 0; k < before + after; k++) {
         if (rpt_ch_conv(r, vid, k < before ? ts - 1 : ts + r->window + 1,
@@ -818,7 +829,7 @@ rpt_clickhouse(rpt_t *r, const char *url)
     }
 
     if (rc == 0) {
-        rc = rpt_ch_ask(&ch, rpt_ch_visitors_sql, 14, rpt_ch_visitors);
+        rc = rpt_ch_ask(&ch, rpt_ch_visitors_sql, 15, rpt_ch_visitors);
     }
 
     free(u);
