@@ -178,7 +178,7 @@ sub stop {
         }
     }
 
-    remove_tree($self->{dir}) if $self->{dir} && !$ENV{ICP_KEEP_TMP};
+    remove_tree($self->{dir}) if $self->{dir} && !$ENV{ICP_KEEP};
     delete $self->{dir};
 }
 
