@@ -299,7 +299,8 @@ for my $case (@cases) {
     ok(!@bad, "$name: the same $checked figures")
         or diag(join "\n", @bad[0 .. ($#bad < 9 ? $#bad : 9)]);
     if ($name eq 'no filter') {
-        cmp_ok(@{ $f->{experiments} }, '==', 4, 'four runs: hero in two phases');
+        cmp_ok(@{ $f->{experiments} }, '==', 4,
+               'four runs: hero in two phases');
         ok($f->{experiments}[0]{multi_variant_visitors} > 0
            && $f->{experiments}[0]{conversions_before_exposure} > 0
            && $f->{experiments}[0]{conversions_after_window} > 0,

@@ -31,8 +31,8 @@ sub start {
                        http => IcpTest::free_port(),
                        tcp => IcpTest::free_port(),
                        inter => IcpTest::free_port(),
-                       ua => HTTP::Tiny->new(timeout => 120, keep_alive => 0) },
-        $class;
+                       ua => HTTP::Tiny->new(timeout => 120,
+                                             keep_alive => 0) }, $class;
     my $dir = $self->{dir};
 
     push @live, $self;

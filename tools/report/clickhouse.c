@@ -1,14 +1,14 @@
 /*
  * icp-report --clickhouse: the report's facts from SQL.
  *
- * Four queries, each a scan of the table, do what agg.c and finish.c do
- * per line: the counters of the summary; the runs (experiment phases)
+ * Four queries, the last scanning the table twice, the others once, do
+ * what agg.c and finish.c do per line: the counters of the summary; the runs (experiment phases)
  * with their arms and first and last exposure; the latest weights of each
  * run; and a histogram of the visitors of each run by the facts finish.c
  * derives from them (first exposure's variant, segment, persona and day,
  * multi-variant or not, converted or not, the day of the first counted
- * conversion, the sum of the counted values, and the conversions before
- * the first exposure and after the window).  Visitors are de-duplicated,
+ * and the last counted conversion, the sum of the counted values, and
+ * the conversions before the first exposure and after the window).  Visitors are de-duplicated,
  * and conversions held against the first exposure and the window, in
  * SQL.
  *

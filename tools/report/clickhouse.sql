@@ -40,9 +40,9 @@ CREATE TABLE IF NOT EXISTS icp.log
     -- for people querying by hand: the numbers as numbers
     value        Float64 MATERIALIZED
                      reinterpretAsFloat64(reinterpretAsString(value_bits)),
-    weights      Array(Float64) MATERIALIZED
-                     arrayMap(b -> reinterpretAsFloat64(reinterpretAsString(b)),
-                              weight_bits),
+    weights      Array(Float64) MATERIALIZED arrayMap(
+                     b -> reinterpretAsFloat64(reinterpretAsString(b)),
+                     weight_bits),
     day          Date MATERIALIZED toDate(toDateTime(intDiv(ts, 1000)), 'UTC')
 )
 ENGINE = MergeTree
