@@ -23,7 +23,8 @@ DEB_PACKAGES := nginx nginx-dev libhiredis-dev libpcre2-dev libssl-dev \
                 zlib1g-dev redis-server redis-tools libcmocka-dev wrk \
                 clang libclang-rt-14-dev valgrind perl \
                 debhelper dpkg-dev build-essential curl redis-sentinel \
-                python3-scipy python3-statsmodels
+                python3-scipy python3-statsmodels clickhouse-server \
+                clickhouse-client
 
 .PHONY: all module tools deps unit unit-asan check integration test demo \
         clean bench FORCE

@@ -158,7 +158,7 @@ rpt_name(rpt_t *r, const lfr_str_t *s)
 }
 
 
-static uint32_t
+uint32_t
 rpt_arm(rpt_t *r, uint32_t run, uint32_t var)
 {
     uint32_t  arm, n;
@@ -210,11 +210,7 @@ rpt_pool_phase(rpt_exp_t *e, uint32_t phase)
 }
 
 
-/*
- * The run of (experiment, phase): a phase of its own, or, pooling, the
- * experiment's only run.  RPT_NO_ID when memory runs out.
- */
-static uint32_t
+uint32_t
 rpt_run(rpt_t *r, uint32_t name, uint32_t phase)
 {
     size_t      i;

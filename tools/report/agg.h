@@ -78,6 +78,16 @@ struct rpt_s {
 #define RPT_TREND_DAYS  1000
 
 
+/*
+ * The run of (experiment, phase) name ids: a phase of its own, or, with
+ * --all-phases, the experiment's only run, made when new.  The arm of
+ * (run, variant name id), made when new, not yet exposed.  RPT_NO_ID
+ * when memory runs out.  agg.c and clickhouse.c fill the report so.
+ */
+uint32_t rpt_run(rpt_t *r, uint32_t name, uint32_t phase);
+uint32_t rpt_arm(rpt_t *r, uint32_t run, uint32_t var);
+
+
 /* Grows *arr (of elements of size bytes) so that index n fits. */
 int rpt_reserve(void **arr, size_t *cap, size_t n, size_t size);
 

@@ -4,6 +4,8 @@
  *   icp-report [--format text|json|html] [--experiment NAME] [--goal GOAL]
  *              [--since TS] [--window DURATION] [--all-phases]
  *              [--fixed-horizon] LOG...
+ *   icp-report [options as above] --clickhouse URL
+ *   icp-report --flatten LOG...
  *
  * LOG is a file, plain or gzip (zlib reads both), or "-" for stdin.
  */
@@ -16,6 +18,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "report/clickhouse.h"
+#include "report/flatten.h"
 #include "report/report.h"
 
 
@@ -35,7 +39,9 @@ rpt_usage(FILE *out)
     fprintf(out,
         "usage: icp-report [--format text|json|html] [--experiment NAME]\n"
         "                  [--goal GOAL] [--since TS] [--window DURATION]\n"
-        "                  [--all-phases] [--fixed-horizon] LOG...\n"
+        "                  [--all-phases] [--fixed-horizon]\n"
+        "                  LOG... | --clickhouse URL\n"
+        "       icp-report --flatten LOG...\n"
         "LOG: the module's JSON log, plain or .gz; \"-\" reads stdin.\n"
         "--since keeps records from the instant TS on, ISO 8601 from the\n"
         "year on: --since 2026-11, --since 2026-11-23T10:00+01:00.\n"
@@ -44,13 +50,16 @@ rpt_usage(FILE *out)
         "--all-phases pools the phases of each experiment (a warning).\n"
         "--fixed-horizon gives the z-test's p-value and interval, valid\n"
         "for one look at a sample fixed in advance, instead of the\n"
-        "sequential (always-valid, mSPRT) ones.\n");
+        "sequential (always-valid, mSPRT) ones.\n"
+        "--clickhouse reports on the table of clickhouse.sql at URL,\n"
+        "http://127.0.0.1:8123/?database=icp, instead of LOG files.\n"
+        "--flatten writes LOG as rows of that table, JSONEachRow.\n");
 }
 
 
 /* Returns -1 when the file cannot be opened, -2 when memory runs out. */
 static int
-rpt_read(rpt_t *r, const char *path, char *buf)
+rpt_read(rpt_t *r, rpt_flat_t *flat, const char *path, char *buf)
 {
     gzFile       f;
     size_t       len;
@@ -99,7 +108,10 @@ rpt_read(rpt_t *r, const char *path, char *buf)
             continue;
         }
 
-        if (rpt_add_line(r, buf, len) != 0) {
+        if ((flat ? rpt_flatten_line(flat, buf, len)
+                  : rpt_add_line(r, buf, len))
+            != 0)
+        {
             rc = -2;
         }
     }
@@ -123,8 +135,9 @@ main(int argc, char **argv)
 {
     int                  opt, rc;
     int64_t              since;
-    const char          *format;
+    const char          *format, *clickhouse;
     char                *buf;
+    rpt_flat_t           flat, *flatp;
     rpt_filter_t         filter;
     rpt_t               *r;
     const rpt_result_t  *res;
@@ -136,11 +149,16 @@ main(int argc, char **argv)
         { "window", required_argument, NULL, 'w' },
         { "all-phases", no_argument, NULL, 'a' },
         { "fixed-horizon", no_argument, NULL, 'H' },
+        { "clickhouse", required_argument, NULL, 'c' },
+        { "flatten", no_argument, NULL, 'F' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
 
     format = "text";
+    clickhouse = NULL;
+    flatp = NULL;
+    memset(&flat, 0, sizeof(flat));
     memset(&filter, 0, sizeof(filter));
 
     while ((opt = getopt_long(argc, argv, "f:e:g:s:w:ah", options, NULL))
@@ -179,6 +197,13 @@ main(int argc, char **argv)
         case 'H':
             filter.fixed_horizon = 1;
             break;
+        case 'c':
+            clickhouse = optarg;
+            break;
+        case 'F':
+            flat.out = stdout;
+            flatp = &flat;
+            break;
         case 'h':
             rpt_usage(stdout);
             return 0;
@@ -188,7 +213,7 @@ main(int argc, char **argv)
         }
     }
 
-    if (optind == argc
+    if ((optind == argc) != (clickhouse != NULL) || (clickhouse && flatp)
         || (strcmp(format, "text") != 0 && strcmp(format, "json") != 0
             && strcmp(format, "html") != 0))
     {
@@ -204,8 +229,18 @@ main(int argc, char **argv)
         return 1;
     }
 
+    rc = clickhouse ? rpt_clickhouse(r, clickhouse) : 0;
+
+    if (rc != 0) {
+        if (rc == -2) {
+            fprintf(stderr, "icp-report: out of memory\n");
+        }
+
+        return 1;
+    }
+
     for ( ; optind < argc; optind++) {
-        rc = rpt_read(r, argv[optind], buf);
+        rc = rpt_read(r, flatp, argv[optind], buf);
 
         if (rc != 0) {
             if (rc == -2) {
@@ -217,14 +252,17 @@ main(int argc, char **argv)
     }
 
     free(buf);
-    res = rpt_finish(r);
+    res = flatp ? NULL : rpt_finish(r);
 
-    if (res == NULL) {
+    if (res == NULL && flatp == NULL) {
         fprintf(stderr, "icp-report: out of memory\n");
         return 1;
     }
 
-    if (strcmp(format, "json") == 0) {
+    if (flatp) {
+        rpt_flatten_free(flatp);
+
+    } else if (strcmp(format, "json") == 0) {
         rpt_write_json(stdout, res);
 
     } else if (strcmp(format, "html") == 0) {
