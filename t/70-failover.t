@@ -270,9 +270,12 @@ my @after = map { $_->[1] } @mark[2 .. $#mark - 1];
 for my $e (0, 1) {
     is $share{'all up'}[$e], 1, "edge $e: every visitor personalized while "
                                 . 'all is up';
-    # Sentinel's CLIENT KILL closes healthy links: connected again at once
-    is_deeply [map { $share{$_}[$e] } @failover], [1, 1],
-        "edge $e: every visitor personalized during the failover";
+    # Sentinel's CLIENT KILL closes healthy links: connected again at
+    # once, so only a lookup in flight at the kill gets the default page
+    for my $phase (@failover) {
+        cmp_ok $share{$phase}[$e], '>=', 0.99,
+            "edge $e, $phase: at least 99% personalized";
+    }
 }
 is_deeply [map { $share{$_}[$kept] } @after], [map { 1 } @after],
     "edge $kept (its replica promoted): every visitor personalized after "
