@@ -15,7 +15,6 @@ use Test::More;
 use JSON::PP;
 use File::Temp qw(tempdir);
 use List::Util qw(shuffle max);
-use POSIX qw(floor);
 use IcpTest;
 
 my $report = IcpTest::abs_root() . '/build/bin/icp-report';
@@ -29,16 +28,6 @@ my $T0 = 1795420800 * 1000;
 my $HOUR = 3600 * 1000;
 my $DAY = 24 * $HOUR;
 
-# An instant (ms since 1970) as ISO 8601 at a UTC offset of off minutes.
-sub iso {
-    my ($ms, $off) = @_;
-    my @g = gmtime(floor($ms / 1000) + $off * 60);
-    my $s = sprintf('%04d-%02d-%02dT%02d:%02d:%02d.%03d', $g[5] + 1900,
-                    $g[4] + 1, $g[3], $g[2], $g[1], $g[0], $ms % 1000);
-    return $s . 'Z' if $off == 0;
-    return $s . sprintf('%s%02d:%02d', $off < 0 ? '-' : '+',
-                        abs($off) / 60, abs($off) % 60);
-}
 
 sub exposure {
     my (%a) = @_;
@@ -50,7 +39,7 @@ sub exposure {
     return sprintf('{"ts":"%s","type":"exposure","vid":"%s","seg":"%s",'
                    . '"per":"%s","exp":"%s","var":"%s"%s%s,"bot":false,'
                    . '"preview":false}',
-                   iso($a{ts}, $a{off} // 0), $a{vid}, $a{seg} // 's',
+                   IcpTest::iso($a{ts}, $a{off} // 0), $a{vid}, $a{seg} // 's',
                    $a{per} // 'p', $a{exp}, $a{var}, $phase, $w);
 }
 
@@ -60,7 +49,7 @@ sub conversion {
     return sprintf('{"ts":"%s","type":"conversion","vid":"%s",'
                    . '"goal":"g"%s,"assignments":[{"exp":"%s","var":"%s"}],'
                    . '"bot":false,"preview":false}',
-                   iso($a{ts}, $a{off} // 0), $a{vid}, $value, $a{exp},
+                   IcpTest::iso($a{ts}, $a{off} // 0), $a{vid}, $value, $a{exp},
                    $a{var});
 }
 

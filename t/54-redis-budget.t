@@ -9,7 +9,6 @@ use warnings;
 use lib 't/lib';
 use Test::More;
 use Time::HiRes qw(time sleep);
-use IO::Socket::INET;
 use HTTP::Tiny;
 use POSIX qw(_exit);
 use IcpTest;
@@ -144,30 +143,22 @@ $t->stop;
 
 # a hostile server: a 400 MB string, streamed, to every HGETALL
 
-my $listen = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                   Listen => 4, ReuseAddr => 1)
-    or die "listen: $!";
-my $fake_port = $listen->sockport;
-my $fake = fork // die "fork: $!";
-
-if ($fake == 0) {
-    while (my $c = $listen->accept) {
-        # the module sends whole commands: PING first, then HGETALLs
-        my $buf;
-        while (sysread($c, $buf, 65536)) {
-            syswrite($c, "+PONG\r\n") for $buf =~ /PING/g;
-            for ($buf =~ /HGETALL/g) {
-                syswrite($c, '$' . (400 * 1048576) . "\r\n");
-                my $chunk = 'x' x 65536;
-                for (1 .. 6400) {
-                    defined syswrite($c, $chunk) or last;
-                }
-                syswrite($c, "\r\n");
+my ($fake_port, $fake) = IcpTest::fake_redis(sub {
+    my ($c) = @_;
+    # the module sends whole commands: PING first, then HGETALLs
+    my $buf;
+    while (sysread($c, $buf, 65536)) {
+        syswrite($c, "+PONG\r\n") for $buf =~ /PING/g;
+        for ($buf =~ /HGETALL/g) {
+            syswrite($c, '$' . (400 * 1048576) . "\r\n");
+            my $chunk = 'x' x 65536;
+            for (1 .. 6400) {
+                defined syswrite($c, $chunk) or last;
             }
+            syswrite($c, "\r\n");
         }
     }
-    _exit(0);
-}
+});
 
 my $t2 = IcpTest->new(redis => 0);
 $t2->write_enterprise_site;

@@ -7,8 +7,6 @@ use warnings;
 use lib 't/lib';
 use Test::More;
 use Time::HiRes qw(time sleep);
-use IO::Socket::INET;
-use POSIX qw(_exit);
 use IcpTest;
 
 my $t = IcpTest->new;
@@ -86,21 +84,12 @@ $t->stop;
 
 # a hostile server's error text: escape sequences and a NUL-free binary
 
-my $listen = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0,
-                                   Listen => 4, ReuseAddr => 1)
-    or die "listen: $!";
-my $fake_port = $listen->sockport;
-my $fake = fork // die "fork: $!";
-
-if ($fake == 0) {
-    while (my $c = $listen->accept) {
-        my $buf;
-        sysread($c, $buf, 65536);
-        syswrite($c, "-ERR \e[2J\e]0;pwned\a\x7f\xff gone\r\n");
-        close $c;
-    }
-    _exit(0);
-}
+my ($fake_port, $fake) = IcpTest::fake_redis(sub {
+    my ($c) = @_;
+    my $buf;
+    sysread($c, $buf, 65536);
+    syswrite($c, "-ERR \e[2J\e]0;pwned\a\x7f\xff gone\r\n");
+});
 
 my $t2 = IcpTest->new(redis => 0);
 $t2->write_enterprise_site;

@@ -15,7 +15,6 @@ use Test::More;
 use JSON::PP;
 use File::Temp qw(tempdir);
 use List::Util qw(shuffle);
-use POSIX qw(floor);
 use Time::HiRes qw(time);
 use IcpTest;
 use IcpClickHouse;
@@ -33,15 +32,6 @@ my $T0 = 1793491200 * 1000;
 my $HOUR = 3600 * 1000;
 my $DAY = 24 * $HOUR;
 
-sub iso {
-    my ($ms, $off) = @_;
-    my @g = gmtime(floor($ms / 1000) + $off * 60);
-    my $s = sprintf('%04d-%02d-%02dT%02d:%02d:%02d.%03d', $g[5] + 1900,
-                    $g[4] + 1, $g[3], $g[2], $g[1], $g[0], $ms % 1000);
-    return $s . 'Z' if $off == 0;
-    return $s . sprintf('%s%02d:%02d', $off < 0 ? '-' : '+',
-                        abs($off) / 60, abs($off) % 60);
-}
 
 my $json = JSON::PP->new->utf8->canonical;
 
@@ -69,7 +59,7 @@ my @offsets = (0, 0, 120);
 sub emit {
     my ($rec, $ts) = @_;
     my $edge = int(rand(3));
-    $rec = { ts => iso($ts, $offsets[$edge]), %$rec };
+    $rec = { ts => IcpTest::iso($ts, $offsets[$edge]), %$rec };
     push @{ $edges[$edge] }, $json->encode($rec);
 }
 
@@ -119,7 +109,7 @@ for my $v (1 .. $nvisitors) {
                 my $line = $json->encode({ ts => 'T', %rec });
                 $line =~ s/\}$/,"weights":$w}/;
                 my $edge = int(rand(3));
-                my $iso = iso($ts, $offsets[$edge]);
+                my $iso = IcpTest::iso($ts, $offsets[$edge]);
                 $line =~ s/"ts":"T"/"ts":"$iso"/;
                 push @{ $edges[$edge] }, $line;
             } else {

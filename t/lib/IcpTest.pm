@@ -68,6 +68,40 @@ sub tmp   { $_[0]{tmp} }
 sub port  { $_[0]{port} }
 sub redis { $_[0]{redis} }
 
+# An instant (ms since 1970) as ISO 8601 at a UTC offset of off minutes,
+# as log records from servers in several time zones carry it.
+sub iso {
+    my ($ms, $off) = @_;
+    my @g = gmtime(POSIX::floor($ms / 1000) + $off * 60);
+    my $s = sprintf('%04d-%02d-%02dT%02d:%02d:%02d.%03d', $g[5] + 1900,
+                    $g[4] + 1, $g[3], $g[2], $g[1], $g[0], $ms % 1000);
+    return $s . 'Z' if $off == 0;
+    return $s . sprintf('%s%02d:%02d', $off < 0 ? '-' : '+',
+                        abs($off) / 60, abs($off) % 60);
+}
+
+# A stand-in for a hostile Redis on a free loopback port: serve($socket)
+# for each connection, in a child process.  Returns (port, pid); the
+# caller kills the pid.
+sub fake_redis {
+    my ($serve) = @_;
+    my $listen = IO::Socket::INET->new(LocalAddr => '127.0.0.1',
+                                       LocalPort => 0, Listen => 4,
+                                       ReuseAddr => 1)
+        or die "listen: $!";
+    my $pid = fork // die "fork: $!";
+    if ($pid == 0) {
+        while (my $c = $listen->accept) {
+            $serve->($c);
+            close $c;
+        }
+        POSIX::_exit(0);
+    }
+    my $port = $listen->sockport;
+    close $listen;
+    return ($port, $pid);
+}
+
 sub free_port {
     my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
                                   LocalPort => 0, Proto => 'tcp')
